@@ -1,0 +1,137 @@
+import { Either, Schema, ParseResult } from "effect"
+import { createHash } from "node:crypto"
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs"
+import { join, relative, sep } from "node:path"
+import { createInterface } from "node:readline"
+import { createGunzip } from "node:zlib"
+import { sha256Hex } from "../pipeline/hashing.ts"
+import { ReleaseRecord } from "../stages/shard/record.ts"
+import { Manifest, MANIFEST_FILE, type ShardEntry } from "./manifest.ts"
+
+export interface CatalogView {
+  readonly release: { readonly manifest_sha256: string } | undefined
+  readonly shards: ReadonlyArray<{ readonly path: string; readonly sha256: string; readonly bytes: number; readonly documents: number }>
+}
+
+export interface VerifyReport {
+  readonly release: string
+  readonly shardsChecked: number
+  readonly records: number
+  readonly mismatches: ReadonlyArray<string>
+}
+
+const decodeRecord = Schema.decodeUnknownEither(ReleaseRecord)
+
+/** Re-reads one shard: its bytes, hash, and every record in it. */
+const inspectShard = async (file: string, entry: ShardEntry) => {
+  const problems: Array<string> = []
+  const hash = createHash("sha256")
+  let bytes = 0
+  const raw = createReadStream(file)
+  raw.on("data", (c) => {
+    hash.update(c as Buffer)
+    bytes += (c as Buffer).length
+  })
+  const gunzip = raw.pipe(createGunzip())
+  let records = 0
+  let characters = 0
+  let badRecords = 0
+  try {
+    for await (const line of createInterface({ input: gunzip, crlfDelay: Infinity })) {
+      if (line.length === 0) continue
+      records++
+      let record: ReleaseRecord
+      try {
+        const decoded = decodeRecord(JSON.parse(line))
+        if (Either.isLeft(decoded)) throw new Error(ParseResult.TreeFormatter.formatErrorSync(decoded.left))
+        record = decoded.right
+      } catch (e) {
+        if (badRecords++ < 3) problems.push(`${entry.path}: record ${records} is not a valid record: ${(e as Error).message.split("\n")[0]}`)
+        continue
+      }
+      characters += record.text.length
+      if (record.lang !== entry.lang && badRecords++ < 3) problems.push(`${entry.path}: record ${record.id} has lang ${record.lang}, shard is ${entry.lang}`)
+      if (sha256Hex(record.text) !== record.sha256 && badRecords++ < 3) problems.push(`${entry.path}: record ${record.id} text does not match its sha256`)
+    }
+  } catch (e) {
+    problems.push(`${entry.path}: cannot be read as gzip JSONL (${(e as Error).message})`)
+  }
+  await new Promise<void>((r) => (raw.closed ? r() : raw.on("close", () => r())))
+  return { sha256: hash.digest("hex"), bytes, records, characters, problems }
+}
+
+const listShardFiles = (dir: string): Array<string> => {
+  const out: Array<string> = []
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const full = join(d, name)
+      if (statSync(full).isDirectory()) walk(full)
+      else out.push(relative(dir, full).split(sep).join("/"))
+    }
+  }
+  if (existsSync(join(dir, "shards"))) walk(join(dir, "shards"))
+  return out
+}
+
+/**
+ * Recomputes every shard's SHA-256, byte size, record and character counts and compares them with
+ * the manifest and, when given, with what the catalog recorded for the release. Names each mismatch.
+ */
+export const verifyRelease = async (dir: string, catalog: ((release: string) => Promise<CatalogView>) | undefined): Promise<VerifyReport> => {
+  const mismatches: Array<string> = []
+  const manifestPath = join(dir, MANIFEST_FILE)
+  if (!existsSync(manifestPath)) return { release: dir, shardsChecked: 0, records: 0, mismatches: [`${manifestPath} does not exist: is ${dir} a release folder?`] }
+  const manifestText = readFileSync(manifestPath, "utf8")
+  let manifest: Manifest
+  try {
+    const decoded = Schema.decodeUnknownEither(Manifest)(JSON.parse(manifestText), { errors: "all" })
+    if (Either.isLeft(decoded)) {
+      return { release: dir, shardsChecked: 0, records: 0, mismatches: ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((i) => `manifest.json at $.${i.path.join(".")}: ${i.message}`) }
+    }
+    manifest = decoded.right
+  } catch (e) {
+    return { release: dir, shardsChecked: 0, records: 0, mismatches: [`manifest.json is not JSON: ${(e as Error).message}`] }
+  }
+  let records = 0
+  let documents = 0
+  let characters = 0
+  for (const entry of manifest.shards) {
+    const file = join(dir, entry.path)
+    if (!existsSync(file)) {
+      mismatches.push(`${entry.path}: listed in the manifest but missing`)
+      continue
+    }
+    const seen = await inspectShard(file, entry)
+    mismatches.push(...seen.problems)
+    if (seen.sha256 !== entry.sha256) mismatches.push(`${entry.path}: sha256 is ${seen.sha256}, manifest says ${entry.sha256}`)
+    if (seen.bytes !== entry.bytes) mismatches.push(`${entry.path}: ${seen.bytes} bytes, manifest says ${entry.bytes}`)
+    if (seen.records !== entry.documents) mismatches.push(`${entry.path}: ${seen.records} records, manifest says ${entry.documents}`)
+    if (seen.characters !== entry.characters) mismatches.push(`${entry.path}: ${seen.characters} characters, manifest says ${entry.characters}`)
+    if (!entry.path.startsWith(`shards/${entry.profile}/${entry.lang}/`)) mismatches.push(`${entry.path}: not under shards/${entry.profile}/${entry.lang}/`)
+    records += seen.records
+    documents += entry.documents
+    characters += entry.characters
+  }
+  const listed = new Set(manifest.shards.map((s) => s.path))
+  for (const extra of listShardFiles(dir).filter((p) => !listed.has(p))) mismatches.push(`${extra}: present in the release but not in the manifest`)
+  if (documents !== manifest.totals.documents) mismatches.push(`manifest totals.documents is ${manifest.totals.documents}, its shards hold ${documents}`)
+  if (characters !== manifest.totals.characters) mismatches.push(`manifest totals.characters is ${manifest.totals.characters}, its shards hold ${characters}`)
+  if (catalog) {
+    const view = await catalog(manifest.release)
+    if (!view.release) mismatches.push(`catalog: has no release named ${manifest.release}`)
+    else {
+      if (view.release.manifest_sha256 !== sha256Hex(manifestText)) mismatches.push(`manifest.json: sha256 differs from the one the catalog recorded for ${manifest.release} (the manifest was changed)`)
+      const recorded = new Map(view.shards.map((s) => [s.path, s]))
+      for (const entry of manifest.shards) {
+        const r = recorded.get(entry.path)
+        if (!r) mismatches.push(`${entry.path}: not recorded in the catalog for ${manifest.release}`)
+        else if (r.sha256 !== entry.sha256 || r.bytes !== entry.bytes || r.documents !== entry.documents) {
+          mismatches.push(`${entry.path}: the catalog recorded sha256 ${r.sha256}, ${r.bytes} bytes, ${r.documents} records`)
+        }
+        recorded.delete(entry.path)
+      }
+      for (const missing of recorded.keys()) mismatches.push(`${missing}: recorded in the catalog but not in the manifest`)
+    }
+  }
+  return { release: manifest.release, shardsChecked: manifest.shards.length, records, mismatches }
+}

@@ -1,0 +1,299 @@
+import { Effect, Either } from "effect"
+import { createHash, randomBytes } from "node:crypto"
+import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, chmodSync, copyFileSync, statSync } from "node:fs"
+import { dirname, join, relative, sep } from "node:path"
+import { pipeline } from "node:stream/promises"
+import { Writable } from "node:stream"
+import { createGunzip } from "node:zlib"
+import { readerFor } from "../../stages/ingest/readers/index.ts"
+import { resolveLicense } from "../../licenses/expression.ts"
+import { defaultRegistry } from "../../licenses/partner-licenses.ts"
+import { Catalog, type NewFile } from "../catalog/catalog.ts"
+import { nowIso } from "../clock.ts"
+import { Settings } from "../config.ts"
+import { BatchRejected, InputNotFound, type BatchProblem } from "../errors.ts"
+import { canonicalJson, sha256Hex } from "../hashing.ts"
+import { archiveKind, expandArchive } from "./archive.ts"
+import { decodeAll } from "./problems.ts"
+import { BatchManifest, knownFieldNames, type DocumentFields } from "./schema.ts"
+
+export interface SubmitResult {
+  readonly status: "registered" | "already-registered"
+  readonly institution: string
+  readonly batchId: string
+  readonly contentSha256: string
+  readonly documents: number
+  readonly warnings: ReadonlyArray<BatchProblem>
+}
+
+const IGNORED = new Set([".DS_Store", "Thumbs.db", "__MACOSX"])
+
+/** Every regular file under `root`, as batch-relative paths with forward slashes, sorted. */
+const listFiles = (root: string, problems: Array<BatchProblem>): Array<string> => {
+  const out: Array<string> = []
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      if (IGNORED.has(name)) continue
+      const full = join(dir, name)
+      const rel = relative(root, full).split(sep).join("/")
+      const st = lstatSync(full)
+      if (st.isSymbolicLink()) {
+        problems.push({ file: rel, path: "", problem: "is a symbolic link", expected: "plain files only; copy the file into the batch", fatal: true })
+      } else if (st.isDirectory()) walk(full)
+      else if (st.isFile()) out.push(rel)
+    }
+  }
+  walk(root)
+  return out
+}
+
+const hashFile = (path: string) =>
+  new Promise<string>((resolve, reject) => {
+    const h = createHash("sha256")
+    createReadStream(path)
+      .on("data", (d) => h.update(d))
+      .on("end", () => resolve(h.digest("hex")))
+      .on("error", reject)
+  })
+
+/** Reads a gzip file through to the end, so a truncated one is refused at the door. */
+const gzipIntact = async (path: string): Promise<string | undefined> => {
+  try {
+    await pipeline(createReadStream(path), createGunzip(), new Writable({ write: (_c, _e, cb) => cb() }))
+    return undefined
+  } catch (e) {
+    return (e as Error).message
+  }
+}
+
+/** The folder holding batch.json: the root itself, or the one folder an archive wraps it in. */
+const findBatchRoot = (dir: string): string | undefined => {
+  if (existsSync(join(dir, "batch.json"))) return dir
+  const entries = readdirSync(dir).filter((n) => !IGNORED.has(n))
+  if (entries.length === 1 && statSync(join(dir, entries[0]!)).isDirectory()) return findBatchRoot(join(dir, entries[0]!))
+  return undefined
+}
+
+const jsonProblem = (text: string, error: Error): BatchProblem => {
+  const position = /position (\d+)/.exec(error.message)?.[1]
+  let where = ""
+  if (position !== undefined) {
+    const before = text.slice(0, Number(position))
+    where = `line ${before.split("\n").length}, column ${before.length - before.lastIndexOf("\n")}`
+  }
+  return { file: "batch.json", path: where, problem: `is not valid JSON: ${error.message}`, expected: "a JSON object" , fatal: true }
+}
+
+interface ValidatedBatch {
+  readonly manifest: BatchManifest
+  readonly manifestJson: string
+  readonly institution: string
+  readonly files: ReadonlyArray<NewFile>
+  readonly allFiles: ReadonlyArray<{ path: string; sha256: string }>
+  readonly problems: ReadonlyArray<BatchProblem>
+}
+
+const validateFolder = (root: string, institutionOverride: string | undefined) =>
+  Effect.promise(async (): Promise<ValidatedBatch | { problems: ReadonlyArray<BatchProblem> }> => {
+    const problems: Array<BatchProblem> = []
+    const manifestPath = join(root, "batch.json")
+    let raw: string
+    try {
+      raw = readFileSync(manifestPath, "utf8")
+    } catch (e) {
+      return { problems: [{ file: "batch.json", path: "", problem: `cannot be read: ${(e as Error).message}`, expected: "a readable batch.json", fatal: true }] }
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(raw.replace(/^\uFEFF/, ""))
+    } catch (e) {
+      return { problems: [jsonProblem(raw, e as Error)] }
+    }
+    const decoded = decodeAll(BatchManifest, json, "batch.json", knownFieldNames.batch)
+    if (Either.isLeft(decoded)) {
+      // Report unknown document fields with the document-level list of known fields.
+      return { problems: decoded.left.map((p) => (p.path.includes(".documents[") || p.path.includes(".defaults") ? { ...p, expected: p.expected.replace(knownFieldNames.batch.join(", "), knownFieldNames.document.join(", ")) } : p)) }
+    }
+    const manifest = decoded.right
+    if (institutionOverride !== undefined && institutionOverride !== manifest.institution) {
+      problems.push({ file: "batch.json", path: "$.institution", problem: `is "${manifest.institution}" but --institution says "${institutionOverride}"`, expected: "the same institution in both", fatal: true })
+    }
+    const present = listFiles(root, problems).filter((p) => p !== "batch.json")
+    const presentSet = new Set(present)
+    const defaults: DocumentFields = manifest.defaults ?? {}
+    const chosen: Array<{ path: string; id: string | undefined; fields: DocumentFields; at: string }> = []
+    if (manifest.documents) {
+      const seenPaths = new Map<string, number>()
+      const seenIds = new Map<string, number>()
+      manifest.documents.forEach((entry, i) => {
+        const at = `$.documents[${i}]`
+        const path = entry.path.replace(/^\.\//, "")
+        if (!presentSet.has(path)) {
+          problems.push({ file: "batch.json", path: `${at}.path`, problem: `"${entry.path}" does not exist in the batch`, expected: `a file inside the batch folder${present.length ? `, e.g. "${present[0]}"` : ""}`, fatal: true })
+          return
+        }
+        const samePath = seenPaths.get(path)
+        if (samePath !== undefined) {
+          problems.push({ file: "batch.json", path: `${at}.path`, problem: `"${path}" is listed twice (also at $.documents[${samePath}])`, expected: "each file once", fatal: true })
+          return
+        }
+        seenPaths.set(path, i)
+        const id = entry.id ?? path
+        const sameId = seenIds.get(id)
+        if (sameId !== undefined) {
+          problems.push({ file: "batch.json", path: `${at}.id`, problem: `id "${id}" is used twice (also at $.documents[${sameId}])`, expected: "a unique id per document", fatal: true })
+          return
+        }
+        seenIds.set(id, i)
+        const { path: _p, id: _i, ...own } = entry
+        chosen.push({ path, id: entry.id, fields: { ...defaults, ...own }, at })
+      })
+    } else {
+      for (const path of present) chosen.push({ path, id: undefined, fields: defaults, at: "$.defaults" })
+    }
+    if (chosen.length === 0 && problems.length === 0) {
+      problems.push({ file: "batch.json", path: "$.documents", problem: "the batch has no documents", expected: "at least one document file (.txt, .md, .jsonl, .jsonl.gz)", fatal: true })
+    }
+    for (const doc of chosen) {
+      const reader = readerFor(doc.path)
+      if (!reader) {
+        problems.push({ file: doc.path, path: "", problem: "is in a format acervo does not read; it will be excluded as unsupported-format", expected: "one of .txt, .md, .jsonl, .jsonl.gz", fatal: false })
+        continue
+      }
+      if (reader.format === "jsonl") continue
+      if (!doc.fields.license) {
+        problems.push({ file: "batch.json", path: `${doc.at}.license`, problem: `${doc.path} has no licence; it will be excluded (fail closed)`, expected: "an SPDX licence here or in $.defaults.license", fatal: false })
+      } else {
+        const resolution = resolveLicense(doc.fields.license, defaultRegistry)
+        if (resolution._tag !== "Resolved") {
+          problems.push({ file: "batch.json", path: `${doc.at}.license`, problem: `${doc.path}: licence "${doc.fields.license}" is ${resolution._tag === "Invalid" ? "not a valid SPDX expression" : `unknown (${resolution.ids.join(", ")})`}; it will be excluded`, expected: "an SPDX identifier such as CC-BY-4.0, or a LicenseRef- from the registry", fatal: false })
+        }
+      }
+      if (!doc.fields.consent) {
+        problems.push({ file: "batch.json", path: `${doc.at}.consent`, problem: `${doc.path} has no consent record; it will be excluded (fail closed)`, expected: "{ basis, reference, scope } here or in $.defaults.consent", fatal: false })
+      }
+    }
+    const allFiles: Array<{ path: string; sha256: string }> = [{ path: "batch.json", sha256: sha256Hex(raw) }]
+    const shaByPath = new Map<string, string>()
+    for (const path of present) {
+      const sha = await hashFile(join(root, path))
+      shaByPath.set(path, sha)
+      allFiles.push({ path, sha256: sha })
+      if (path.toLowerCase().endsWith(".gz") && chosen.some((c) => c.path === path)) {
+        const damage = await gzipIntact(join(root, path))
+        if (damage) problems.push({ file: path, path: "", problem: `gzip data is damaged or truncated (${damage})`, expected: "a complete .gz file; compress it again", fatal: true })
+      }
+    }
+    const files: Array<NewFile> = chosen.map((c) => ({
+      path: c.path,
+      format: readerFor(c.path)?.format ?? null,
+      bytes: statSync(join(root, c.path)).size,
+      sha256: shaByPath.get(c.path) ?? "",
+      documentId: c.id,
+      fields: c.fields
+    }))
+    return { manifest, manifestJson: raw, institution: manifest.institution, files, allFiles, problems }
+  })
+
+const makeReadOnly = (dir: string) => {
+  for (const name of readdirSync(dir)) {
+    const full = join(dir, name)
+    if (statSync(full).isDirectory()) makeReadOnly(full)
+    else chmodSync(full, 0o444)
+  }
+  chmodSync(dir, 0o555)
+}
+
+/** Copies the batch into the content-addressed store; a half copy is never visible under its name. */
+const storeBatch = (root: string, home: string, sha: string, files: ReadonlyArray<{ path: string }>) =>
+  Effect.sync(() => {
+    const store = join(home, "batches")
+    const final = join(store, sha)
+    if (existsSync(final)) return final
+    mkdirSync(store, { recursive: true })
+    const incoming = join(store, `.incoming-${randomBytes(6).toString("hex")}`)
+    try {
+      for (const f of files) {
+        const target = join(incoming, f.path)
+        mkdirSync(dirname(target), { recursive: true })
+        copyFileSync(join(root, f.path), target)
+      }
+      makeReadOnly(incoming)
+      renameSync(incoming, final)
+    } catch (e) {
+      rmSync(incoming, { recursive: true, force: true })
+      throw e
+    }
+    return final
+  })
+
+const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    if (!existsSync(input)) {
+      return yield* new InputNotFound({ path: input, hint: "no such file or folder; give a batch folder holding batch.json, or a .tar, .tar.gz or .zip of one" })
+    }
+    if (statSync(input).isDirectory()) {
+      if (!existsSync(join(input, "batch.json"))) {
+        return yield* new BatchRejected({ source: input, problems: [{ file: "batch.json", path: "", problem: "is missing", expected: "a batch.json at the root of the batch folder", fatal: true }] })
+      }
+      return yield* use(input)
+    }
+    if (!archiveKind(input)) {
+      return yield* new InputNotFound({ path: input, hint: "is neither a batch folder nor a .tar, .tar.gz or .zip archive" })
+    }
+    return yield* Effect.acquireUseRelease(
+      Effect.sync(() => {
+        const staging = join(settings.home, "staging", randomBytes(8).toString("hex"))
+        mkdirSync(staging, { recursive: true })
+        return staging
+      }),
+      (staging) =>
+        Effect.gen(function* () {
+          yield* expandArchive(input, staging, { maxBytes: settings.maxArchiveBytes, maxRatio: settings.maxArchiveRatio })
+          const root = findBatchRoot(staging)
+          if (!root) {
+            return yield* new BatchRejected({ source: input, problems: [{ file: "batch.json", path: "", problem: "is not in the archive", expected: "batch.json at the archive's root or inside its single top folder", fatal: true }] })
+          }
+          return yield* use(root)
+        }),
+      (staging) => Effect.sync(() => rmSync(staging, { recursive: true, force: true }))
+    )
+  })
+
+/** Validates a batch (folder or archive), stores it read-only by content hash and registers it. */
+export const submitBatch = (input: string, institutionOverride?: string) =>
+  withStagedInput(input, (root) =>
+    Effect.gen(function* () {
+      const settings = yield* Settings
+      const catalog = yield* Catalog
+      const validated = yield* validateFolder(root, institutionOverride)
+      if (!("manifest" in validated)) return yield* new BatchRejected({ source: input, problems: validated.problems })
+      const problems = [...validated.problems]
+      const contentSha256 = sha256Hex(canonicalJson([...validated.allFiles].sort((a, b) => (a.path < b.path ? -1 : 1))))
+      const batchId = validated.manifest.id ?? contentSha256.slice(0, 16)
+      const warnings = problems.filter((p) => !p.fatal)
+      const existing = yield* catalog.findBatchByContent(contentSha256)
+      if (existing) {
+        return { status: "already-registered", institution: existing.institution, batchId: existing.batch_id, contentSha256, documents: validated.files.length, warnings } satisfies SubmitResult
+      }
+      const clash = yield* catalog.findBatch(validated.institution, batchId)
+      if (clash) {
+        problems.push({ file: "batch.json", path: "$.id", problem: `batch "${batchId}" of ${validated.institution} is already registered with different content`, expected: `a new id for changed content, e.g. "${batchId}-v2"`, fatal: true })
+      }
+      if (problems.some((p) => p.fatal)) return yield* new BatchRejected({ source: input, problems })
+      const storedPath = yield* storeBatch(root, settings.home, contentSha256, validated.allFiles)
+      yield* catalog.registerBatch({
+        institution: validated.institution,
+        batchId,
+        contentSha256,
+        title: validated.manifest.title,
+        collection: validated.manifest.collection,
+        manifestJson: validated.manifestJson,
+        storedPath,
+        submittedAt: yield* nowIso,
+        files: validated.files
+      })
+      return { status: "registered", institution: validated.institution, batchId, contentSha256, documents: validated.files.length, warnings } satisfies SubmitResult
+    })
+  )

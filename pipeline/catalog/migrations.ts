@@ -1,0 +1,112 @@
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+
+const statements = (...sqls: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    for (const s of sqls) yield* sql.unsafe(s)
+  })
+
+/** Catalog schema, in order. A migration is never edited once released: add a new one. */
+export const migrations = {
+  "0001_catalog": statements(
+    `CREATE TABLE batches (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      institution TEXT NOT NULL,
+      batch_id TEXT NOT NULL,
+      content_sha256 TEXT NOT NULL UNIQUE,
+      title TEXT,
+      collection TEXT,
+      manifest_json TEXT NOT NULL,
+      stored_path TEXT NOT NULL,
+      submitted_at TEXT NOT NULL,
+      UNIQUE (institution, batch_id)
+    )`,
+    `CREATE TABLE files (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      batch_seq INTEGER NOT NULL REFERENCES batches(seq),
+      path TEXT NOT NULL,
+      format TEXT,
+      bytes INTEGER NOT NULL,
+      sha256 TEXT NOT NULL,
+      document_id TEXT,
+      fields_json TEXT NOT NULL,
+      status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done')),
+      done_units INTEGER NOT NULL DEFAULT 0,
+      UNIQUE (batch_seq, path)
+    )`,
+    `CREATE INDEX files_pending ON files (status, batch_seq, path)`,
+    `CREATE TABLE documents (
+      record_id TEXT PRIMARY KEY,
+      batch_seq INTEGER NOT NULL REFERENCES batches(seq),
+      file_id INTEGER NOT NULL REFERENCES files(id),
+      local_id TEXT NOT NULL,
+      path TEXT NOT NULL,
+      line INTEGER NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('kept', 'excluded')),
+      stage TEXT NOT NULL,
+      reason_code TEXT,
+      lang TEXT,
+      lang_score REAL,
+      langs_json TEXT,
+      declared_lang TEXT,
+      detected_lang TEXT,
+      encoding TEXT,
+      raw_bytes INTEGER NOT NULL,
+      chars INTEGER NOT NULL,
+      text_sha256 TEXT,
+      dedup_key TEXT,
+      duplicate_of TEXT,
+      license TEXT,
+      license_use TEXT,
+      attribution INTEGER,
+      profiles_json TEXT,
+      fields_json TEXT NOT NULL,
+      run_id INTEGER NOT NULL
+    )`,
+    `CREATE INDEX documents_release ON documents (status, lang, record_id)`,
+    `CREATE INDEX documents_batch ON documents (batch_seq, status)`,
+    `CREATE INDEX documents_duplicate_of ON documents (duplicate_of)`,
+    `CREATE TABLE notes (
+      record_id TEXT NOT NULL REFERENCES documents(record_id),
+      kind TEXT NOT NULL CHECK (kind IN ('exclusion', 'flag')),
+      stage TEXT NOT NULL,
+      code TEXT NOT NULL,
+      detail TEXT NOT NULL
+    )`,
+    `CREATE INDEX notes_record ON notes (record_id)`,
+    `CREATE INDEX notes_code ON notes (kind, code)`,
+    `CREATE TABLE texts (sha256 TEXT PRIMARY KEY, body TEXT NOT NULL)`,
+    `CREATE TABLE dedup_keys (dedup_key TEXT PRIMARY KEY, survivor TEXT NOT NULL) WITHOUT ROWID`,
+    `CREATE TABLE runs (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      started_at TEXT NOT NULL,
+      finished_at TEXT,
+      status TEXT NOT NULL,
+      config_sha256 TEXT NOT NULL
+    )`,
+    `CREATE TABLE releases (
+      name TEXT PRIMARY KEY,
+      created_at TEXT NOT NULL,
+      manifest_sha256 TEXT NOT NULL,
+      out_dir TEXT NOT NULL,
+      previous TEXT
+    )`,
+    `CREATE TABLE release_shards (
+      release TEXT NOT NULL REFERENCES releases(name) ON DELETE CASCADE,
+      path TEXT NOT NULL,
+      sha256 TEXT NOT NULL,
+      bytes INTEGER NOT NULL,
+      documents INTEGER NOT NULL,
+      PRIMARY KEY (release, path)
+    )`,
+    `CREATE TABLE ledger (
+      seq INTEGER PRIMARY KEY,
+      at TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      entry_json TEXT NOT NULL,
+      prev_hash TEXT NOT NULL,
+      hash TEXT NOT NULL
+    )`
+  )
+}

@@ -1,0 +1,162 @@
+import { Args, Command, Options } from "@effect/cli"
+import { Console, Effect, Option } from "effect"
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { allStageNames } from "../../stages/index.ts"
+import { identify, margin } from "../../stages/langid/identify.ts"
+import { normalizeText } from "../../stages/normalize/normalize.ts"
+import { verifyRelease } from "../../manifests/verify.ts"
+import { submitBatch } from "../batch/submit.ts"
+import { Catalog } from "../catalog/catalog.ts"
+import { settingsConfig, type AcervoSettings } from "../config.ts"
+import { formatProblem, UsageError, VerificationFailed } from "../errors.ts"
+import { writeRelease } from "../release.ts"
+import { processPending } from "../run.ts"
+import { renderStatus, statusReport, table } from "../status.ts"
+import { appLayer } from "./layers.ts"
+import { nowIso } from "../clock.ts"
+import { Settings } from "../config.ts"
+
+const home = Options.text("home").pipe(
+  Options.withDescription("catalog folder (default: $ACERVO_HOME or ./.acervo)"),
+  Options.optional
+)
+const json = Options.boolean("json").pipe(Options.withDescription("print JSON instead of tables"))
+
+const overridesFrom = (h: Option.Option<string>): Partial<AcervoSettings> => (Option.isSome(h) ? { home: h.value } : {})
+
+const submit = Command.make(
+  "submit",
+  {
+    paths: Args.text({ name: "PATH" }).pipe(Args.withDescription("batch folder, or .tar / .tar.gz / .zip of one"), Args.atLeast(1)),
+    institution: Options.text("institution").pipe(Options.withDescription("institution slug the batch must belong to"), Options.optional),
+    home
+  },
+  ({ paths, institution, home }) =>
+    Effect.forEach(paths, (path) =>
+      submitBatch(path, Option.getOrUndefined(institution)).pipe(
+        Effect.tap((r) =>
+          Console.log(
+            [
+              r.status === "registered"
+                ? `${path}: registered batch ${r.institution}/${r.batchId} (${r.documents} document file(s), sha256 ${r.contentSha256.slice(0, 16)}…)`
+                : `${path}: already registered as ${r.institution}/${r.batchId}; nothing changed`,
+              ...r.warnings.map((w) => `  ${formatProblem(w)}`)
+            ].join("\n")
+          )
+        )
+      ),
+      { discard: true }
+    ).pipe(Effect.provide(appLayer(overridesFrom(home))))
+).pipe(Command.withDescription("validate batches and register them in the catalog"))
+
+const defaultReleaseName = Effect.map(nowIso, (iso) => `r${iso.slice(0, 19).replace(/[-:]/g, "").replace("T", "-")}`)
+
+const run = Command.make(
+  "run",
+  {
+    release: Options.text("release").pipe(Options.withDescription("release name (default: r<date>-<time>)"), Options.optional),
+    out: Options.text("out").pipe(Options.withDescription("folder that holds releases"), Options.withDefault("releases")),
+    profile: Options.text("profile").pipe(Options.withDescription("release profile(s), most permissive first (default: $ACERVO_PROFILES or open,noncommercial)"), Options.repeated),
+    stages: Options.text("stages").pipe(Options.withDescription(`stages to run: all of ingest..gate, and/or shard (default: all)`), Options.optional),
+    home
+  },
+  ({ release, out, profile, stages, home }) =>
+    Effect.gen(function* () {
+      const settings = yield* Settings
+      const chosen = Option.isSome(stages) ? stages.value.split(",").map((s) => s.trim()).filter(Boolean) : [...allStageNames]
+      const unknown = chosen.filter((s) => !(allStageNames as ReadonlyArray<string>).includes(s))
+      if (unknown.length > 0) return yield* new UsageError({ message: `unknown stage(s) ${unknown.join(", ")}; stages are ${allStageNames.join(", ")}` })
+      const processing = allStageNames.filter((s) => s !== "shard")
+      const someProcessing = processing.filter((s) => chosen.includes(s))
+      if (someProcessing.length > 0 && someProcessing.length < processing.length) {
+        return yield* new UsageError({ message: `stages ${processing.join(", ")} run together on each document; pass all of them, or only shard to rebuild the release` })
+      }
+      if (someProcessing.length > 0) yield* processPending
+      if (!chosen.includes("shard")) return
+      const name = Option.isSome(release) ? release.value : yield* defaultReleaseName
+      const summary = yield* writeRelease({ name, outDir: out, profiles: profile.length > 0 ? profile : settings.profiles })
+      const m = summary.manifest
+      yield* Console.log(
+        [
+          `release ${m.release}: ${summary.dir}`,
+          "",
+          table(
+            ["language", "documents", "characters"],
+            [...Object.entries(m.totals.by_language).map(([l, t]) => [l, t.documents, t.characters]), ["total", m.totals.documents, m.totals.characters]]
+          ),
+          "",
+          Object.keys(m.excluded).length ? table(["excluded because", "documents"], Object.entries(m.excluded)) : "excluded: none",
+          ...(Object.keys(m.flagged).length ? ["", table(["flagged", "documents"], Object.entries(m.flagged))] : []),
+          ...(m.outside_profiles > 0 ? ["", `${m.outside_profiles} kept document(s) fit none of the profiles ${m.profiles.map((p) => p.name).join(", ")}`] : [])
+        ].join("\n")
+      )
+    }).pipe(Effect.provide(appLayer(overridesFrom(home))))
+).pipe(Command.withDescription("process what is new, then write a release"))
+
+const status = Command.make(
+  "status",
+  { batch: Options.text("batch").pipe(Options.withDescription("one batch: ID or INSTITUTION/ID"), Options.optional), json, home },
+  ({ batch, json, home }) =>
+    statusReport(Option.getOrUndefined(batch)).pipe(
+      Effect.flatMap((r) => Console.log(json ? JSON.stringify(r, null, 2) : renderStatus(r))),
+      Effect.provide(appLayer(overridesFrom(home)))
+    )
+).pipe(Command.withDescription("batches, documents by stage, exclusions and flags by reason"))
+
+const langid = Command.make(
+  "langid",
+  {
+    file: Args.text({ name: "FILE" }).pipe(Args.withDescription("text file, or - for standard input"), Args.withDefault("-")),
+    candidates: Options.text("candidates").pipe(Options.withDescription("comma-separated ISO 639-3 codes"), Options.optional)
+  },
+  ({ file, candidates }) =>
+    Effect.gen(function* () {
+      const settings = yield* settingsConfig
+      if (file !== "-" && !existsSync(file)) return yield* new UsageError({ message: `${file}: no such file; give a text file or - for standard input` })
+      const raw = readFileSync(file === "-" ? 0 : file, "utf8")
+      const list = Option.isSome(candidates) ? candidates.value.split(",").map((c) => c.trim()).filter(Boolean) : [...settings.langidCandidates]
+      const { text } = normalizeText(raw)
+      const id = identify(text, { candidates: list, segments: Math.max(settings.langidSegments, 16), dominantShare: 0.6 })
+      yield* Console.log(JSON.stringify({ lang: id.lang, score: id.lang === "und" || id.lang === "mul" ? null : margin(id, id.lang), langs: id.langs }))
+    })
+).pipe(Command.withDescription("identify the language of a text"))
+
+const verify = Command.make(
+  "verify",
+  { dir: Args.text({ name: "RELEASE_DIR" }), home },
+  ({ dir, home }) =>
+    Effect.gen(function* () {
+      const settings = yield* settingsConfig
+      const homeDir = Option.getOrElse(home, () => settings.home)
+      const hasCatalog = existsSync(join(homeDir, "catalog.db"))
+      const lookup = hasCatalog
+        ? (name: string) => Effect.runPromise(Effect.flatMap(Catalog, (c) => c.release(name)).pipe(Effect.provide(appLayer({ home: homeDir }))))
+        : undefined
+      const report = yield* Effect.promise(() => verifyRelease(dir, lookup))
+      if (!hasCatalog) yield* Console.error(`note: no catalog at ${homeDir}; checked the shards against the manifest only (--home to point at one)`)
+      if (report.mismatches.length > 0) return yield* new VerificationFailed({ release: dir, mismatches: report.mismatches })
+      yield* Console.log(`${dir}: OK — ${report.shardsChecked} shard(s), ${report.records} records match the manifest${hasCatalog ? " and the catalog" : ""}`)
+    })
+).pipe(Command.withDescription("recompute every shard's hash, size and count; compare with manifest and catalog"))
+
+const ledger = Command.make("ledger", { home }, ({ home }) =>
+  Effect.gen(function* () {
+    const catalog = yield* Catalog
+    const result = yield* catalog.verifyLedger
+    if (result.broken) {
+      return yield* new VerificationFailed({ release: "ledger", mismatches: [`entry ${result.broken.seq}: ${result.broken.problem}`] })
+    }
+    yield* Console.log(`ledger: OK — ${result.entries} entries, hash chain intact`)
+  }).pipe(Effect.provide(appLayer(overridesFrom(home))))
+).pipe(Command.withDescription("verify the ledger's hash chain"))
+
+const audit = Command.make("audit").pipe(
+  Command.withDescription("check releases and the ledger"),
+  Command.withSubcommands([verify, ledger])
+)
+
+export const acervo = Command.make("acervo").pipe(
+  Command.withDescription("consented corpus curation: partner batches to auditable training shards"),
+  Command.withSubcommands([submit, run, status, langid, audit])
+)

@@ -1,0 +1,105 @@
+import { Config, Context, Effect, Layer, Option } from "effect"
+import { canonicalJson, sha256Hex } from "./hashing.ts"
+
+export type LangMismatchAction = "flag" | "exclude"
+
+export interface AcervoSettings {
+  /** Where the catalog, stored batches and staging live. */
+  readonly home: string
+  /** Documents per processing chunk: one transaction, and at most this much lost by a crash. */
+  readonly chunkDocuments: number
+  /** Larger documents (and JSONL lines) are excluded as `too-large` instead of being held in memory. */
+  readonly maxDocumentBytes: number
+  /** Upper bound of uncompressed JSONL bytes in one shard file. */
+  readonly shardMaxBytes: number
+  readonly langidCandidates: ReadonlyArray<string>
+  /** Segments of a document sampled for language shares; bounds langid cost on long documents. */
+  readonly langidSegments: number
+  /** Minimum margin between the best and the declared language for a mismatch to count as confident. */
+  readonly langMismatchMargin: number
+  readonly langMismatchAction: LangMismatchAction
+  /** Shorter documents are never a confident mismatch: franc is unreliable on a sentence or two. */
+  readonly langMismatchMinChars: number
+  /** Release profiles written by default, most permissive first; a record goes to the first that admits it. */
+  readonly profiles: ReadonlyArray<string>
+  /** Archive expansion bounds applied by `submit`. */
+  readonly maxArchiveBytes: number
+  readonly maxArchiveRatio: number
+  /** Fixed clock for reproducible rebuilds (seconds since the epoch), as in reproducible-builds.org. */
+  readonly sourceDateEpoch: Option.Option<number>
+}
+
+const list = (name: string, fallback: string, description: string) =>
+  Config.string(name).pipe(
+    Config.withDefault(fallback),
+    Config.withDescription(description),
+    Config.map((s) => s.split(",").map((x) => x.trim()).filter((x) => x.length > 0))
+  )
+
+export const settingsConfig: Config.Config<AcervoSettings> = Config.all({
+  home: Config.string("ACERVO_HOME").pipe(Config.withDefault(".acervo"), Config.withDescription("catalog and batch store folder")),
+  chunkDocuments: Config.integer("ACERVO_CHUNK_DOCUMENTS").pipe(
+    Config.withDefault(256),
+    Config.validate({ message: "ACERVO_CHUNK_DOCUMENTS must be between 1 and 100000", validation: (n) => n >= 1 && n <= 100_000 }),
+    Config.withDescription("documents processed and committed together")
+  ),
+  maxDocumentBytes: Config.integer("ACERVO_MAX_DOCUMENT_BYTES").pipe(
+    Config.withDefault(16 * 1024 * 1024),
+    Config.withDescription("largest document or JSONL line accepted, in bytes")
+  ),
+  shardMaxBytes: Config.integer("ACERVO_SHARD_MAX_BYTES").pipe(
+    Config.withDefault(256 * 1024 * 1024),
+    Config.withDescription("largest shard, in uncompressed JSONL bytes")
+  ),
+  langidCandidates: list("ACERVO_LANGID_CANDIDATES", "spa,por,arn,eng", "ISO 639-3 codes the language identifier may answer"),
+  langidSegments: Config.integer("ACERVO_LANGID_SEGMENTS").pipe(
+    Config.withDefault(4),
+    Config.withDescription("segments sampled per document for language shares")
+  ),
+  langMismatchMargin: Config.number("ACERVO_LANG_MISMATCH_MARGIN").pipe(
+    Config.withDefault(0.1),
+    Config.withDescription("score margin over the declared language that makes a mismatch confident")
+  ),
+  langMismatchAction: Config.literal("flag", "exclude")("ACERVO_LANG_MISMATCH").pipe(
+    Config.withDefault("flag" as const),
+    Config.withDescription("what a confident declared/detected mismatch does")
+  ),
+  langMismatchMinChars: Config.integer("ACERVO_LANG_MISMATCH_MIN_CHARS").pipe(
+    Config.withDefault(200),
+    Config.withDescription("shortest text whose declared/detected mismatch can count as confident")
+  ),
+  profiles: list("ACERVO_PROFILES", "open,noncommercial", "release profiles, most permissive first"),
+  maxArchiveBytes: Config.integer("ACERVO_MAX_ARCHIVE_BYTES").pipe(
+    Config.withDefault(4 * 1024 * 1024 * 1024),
+    Config.withDescription("largest total expanded size of a submitted archive")
+  ),
+  maxArchiveRatio: Config.number("ACERVO_MAX_ARCHIVE_RATIO").pipe(
+    Config.withDefault(200),
+    Config.withDescription("largest expanded/compressed ratio of a submitted archive")
+  ),
+  sourceDateEpoch: Config.option(Config.integer("SOURCE_DATE_EPOCH"))
+})
+
+export class Settings extends Context.Tag("acervo/Settings")<Settings, AcervoSettings>() {
+  /** Settings from the environment, with command-line overrides on top. */
+  static readonly layer = (overrides: Partial<AcervoSettings> = {}) =>
+    Layer.effect(
+      Settings,
+      Effect.map(settingsConfig, (fromEnv) => ({ ...fromEnv, ...overrides }))
+    )
+}
+
+/** Hash of every setting that can change what a release contains (not where things live). */
+export const configSha256 = (s: AcervoSettings): string =>
+  sha256Hex(
+    canonicalJson({
+      shardMaxBytes: s.shardMaxBytes,
+      maxDocumentBytes: s.maxDocumentBytes,
+      langidCandidates: s.langidCandidates,
+      langidSegments: s.langidSegments,
+      langMismatchMargin: s.langMismatchMargin,
+      langMismatchAction: s.langMismatchAction,
+      langMismatchMinChars: s.langMismatchMinChars,
+      profiles: s.profiles
+    })
+  )

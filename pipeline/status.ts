@@ -1,0 +1,102 @@
+import { Effect } from "effect"
+import { Catalog } from "./catalog/catalog.ts"
+import { UsageError } from "./errors.ts"
+
+export interface StatusReport {
+  readonly batches: ReadonlyArray<{
+    institution: string
+    id: string
+    title: string | null
+    submitted: string
+    files: number
+    pending_files: number
+    kept: number
+    excluded: number
+  }>
+  readonly documents: { readonly kept: number; readonly excluded: number }
+  readonly by_stage: Record<string, { kept: number; excluded: number }>
+  readonly excluded: Record<string, number>
+  readonly excluded_at: ReadonlyArray<{ stage: string; code: string; documents: number }>
+  readonly flagged: Record<string, number>
+  readonly languages: Record<string, { documents: number; characters: number }>
+}
+
+/** Batches, documents by stage, exclusions and flags by code: what `acervo status` shows. */
+export const statusReport = (batchRef: string | undefined) =>
+  Effect.gen(function* () {
+    const catalog = yield* Catalog
+    const all = yield* catalog.batches
+    let batches = all
+    if (batchRef !== undefined) {
+      batches = all.filter((b) => b.batch_id === batchRef || `${b.institution}/${b.batch_id}` === batchRef)
+      if (batches.length === 0) {
+        return yield* new UsageError({ message: `no batch "${batchRef}" is registered; \`acervo status\` lists them (use ID or INSTITUTION/ID)` })
+      }
+      if (batches.length > 1) {
+        return yield* new UsageError({ message: `"${batchRef}" names batches of ${batches.map((b) => b.institution).join(" and ")}; say INSTITUTION/${batchRef}` })
+      }
+    }
+    const seq = batchRef !== undefined ? batches[0]!.seq : undefined
+    const stages = yield* catalog.documentsByStage(seq)
+    const excluded = yield* catalog.countsByCode("exclusion", seq)
+    const flagged = yield* catalog.countsByCode("flag", seq)
+    const languages = seq === undefined ? yield* catalog.keptByLanguage : []
+    const byStage: Record<string, { kept: number; excluded: number }> = {}
+    let keptTotal = 0
+    let excludedTotal = 0
+    for (const r of stages) {
+      const s = (byStage[r.stage] ??= { kept: 0, excluded: 0 })
+      if (r.status === "kept") {
+        s.kept += r.n
+        keptTotal += r.n
+      } else {
+        s.excluded += r.n
+        excludedTotal += r.n
+      }
+    }
+    return {
+      batches: batches.map((b) => ({
+        institution: b.institution,
+        id: b.batch_id,
+        title: b.title,
+        submitted: b.submitted_at,
+        files: b.files,
+        pending_files: b.pending,
+        kept: b.kept,
+        excluded: b.excluded
+      })),
+      documents: { kept: keptTotal, excluded: excludedTotal },
+      by_stage: byStage,
+      excluded: Object.fromEntries(excluded.map((r) => [r.code, r.n])),
+      excluded_at: excluded.map((r) => ({ stage: r.stage, code: r.code, documents: r.n })),
+      flagged: Object.fromEntries(flagged.map((r) => [r.code, r.n])),
+      languages: Object.fromEntries(languages.map((l) => [l.lang, { documents: l.n, characters: l.chars }]))
+    } satisfies StatusReport
+  })
+
+/** Plain-text table with aligned columns. */
+export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string | number>>): string => {
+  const cells = [header, ...rows.map((r) => r.map(String))]
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)))
+  const line = (r: ReadonlyArray<string>) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd()
+  return [line(cells[0]!), line(widths.map((w) => "-".repeat(w))), ...cells.slice(1).map(line)].join("\n")
+}
+
+export const renderStatus = (r: StatusReport): string => {
+  const parts = [
+    table(
+      ["batch", "title", "submitted", "files", "pending", "kept", "excluded"],
+      r.batches.map((b) => [`${b.institution}/${b.id}`, (b.title ?? "").slice(0, 40), b.submitted.slice(0, 10), b.files, b.pending_files, b.kept, b.excluded])
+    ),
+    "",
+    `documents: ${r.documents.kept} kept, ${r.documents.excluded} excluded`,
+    "",
+    r.excluded_at.length ? table(["stage", "excluded because", "documents"], r.excluded_at.map((e) => [e.stage, e.code, e.documents])) : "exclusions: none",
+    "",
+    Object.keys(r.flagged).length ? table(["flag", "documents"], Object.entries(r.flagged)) : "flags: none"
+  ]
+  if (Object.keys(r.languages).length) {
+    parts.push("", table(["language", "kept", "characters"], Object.entries(r.languages).map(([l, t]) => [l, t.documents, t.characters])))
+  }
+  return parts.join("\n")
+}

@@ -1,0 +1,52 @@
+import { Schema } from "effect"
+import type { KeptRow, SourceRow } from "../../pipeline/catalog/catalog.ts"
+import type { DocumentFields } from "../../pipeline/batch/schema.ts"
+
+const Source = Schema.Struct({
+  institution: Schema.String,
+  batch: Schema.String,
+  document: Schema.String,
+  path: Schema.String
+})
+
+/** One line of a shard. Field order is fixed here, so the same record always serialises the same. */
+export const ReleaseRecord = Schema.Struct({
+  id: Schema.String,
+  text: Schema.String,
+  lang: Schema.String,
+  lang_score: Schema.NullOr(Schema.Number),
+  langs: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  source: Source,
+  license: Schema.String,
+  labels: Schema.Array(Schema.String),
+  consent: Schema.Struct({ basis: Schema.String, reference: Schema.String }),
+  kind: Schema.NullOr(Schema.String),
+  title: Schema.NullOr(Schema.String),
+  created: Schema.NullOr(Schema.String),
+  added: Schema.String,
+  sha256: Schema.String,
+  duplicates: Schema.Array(Source)
+})
+export type ReleaseRecord = typeof ReleaseRecord.Type
+
+export const toRecord = (row: KeptRow, duplicates: ReadonlyArray<SourceRow>): ReleaseRecord => {
+  const fields = JSON.parse(row.fields_json) as DocumentFields
+  return {
+    id: row.record_id,
+    text: row.body,
+    lang: row.lang,
+    lang_score: row.lang_score,
+    langs: JSON.parse(row.langs_json) as Record<string, number>,
+    source: { institution: row.institution, batch: row.batch_id, document: row.local_id, path: row.path },
+    license: row.license,
+    labels: [...(fields.labels ?? [])],
+    consent: { basis: fields.consent?.basis ?? "", reference: fields.consent?.reference ?? "" },
+    kind: fields.kind ?? null,
+    title: fields.title ?? null,
+    created: fields.created ?? null,
+    // The day the batch was submitted: a date, not a time, so a rebuild the same day is byte-identical.
+    added: row.submitted_at.slice(0, 10),
+    sha256: row.text_sha256,
+    duplicates: duplicates.map((d) => ({ institution: d.institution, batch: d.batch_id, document: d.local_id, path: d.path }))
+  }
+}

@@ -1,0 +1,82 @@
+import type { Effect } from "effect"
+import type { Consent, DocumentFields } from "../pipeline/batch/schema.ts"
+
+export type StageName = "ingest" | "normalize" | "langid" | "pii" | "quality" | "dedup" | "gate" | "shard"
+
+/** Where a document came from, as an auditor would trace it back. */
+export interface SourceRef {
+  readonly institution: string
+  readonly batch: string
+  readonly batchSeq: number
+  readonly document: string
+  readonly path: string
+  /** Line number for JSONL documents (1-based), 0 for whole files. */
+  readonly line: number
+}
+
+/** A kept-but-marked document (`lang-mismatch`, `encoding-repaired`, …), recorded like an exclusion. */
+export interface Note {
+  readonly stage: StageName
+  readonly code: string
+  readonly detail: string
+}
+
+export interface LanguageResult {
+  readonly lang: string
+  readonly score: number | null
+  readonly langs: Readonly<Record<string, number>>
+  readonly declared: string | null
+  readonly detected: string
+}
+
+export interface GateResult {
+  readonly license: string
+  readonly licenseUse: string
+  readonly attribution: boolean
+  readonly profiles: ReadonlyArray<string>
+}
+
+/** A document as it moves through the stages; each stage fills in its own part. */
+export interface PipelineDocument {
+  readonly recordId: string
+  readonly source: SourceRef
+  readonly fields: DocumentFields
+  readonly fileSha256: string
+  readonly rawBytes: number
+  readonly encoding: string
+  readonly text: string
+  readonly flags: ReadonlyArray<Note>
+  readonly textSha256?: string
+  readonly dedupKey?: string
+  readonly language?: LanguageResult
+  readonly duplicateOf?: string
+  readonly gate?: GateResult
+}
+
+export type StageOutcome =
+  | { readonly _tag: "Kept"; readonly document: PipelineDocument }
+  | { readonly _tag: "Excluded"; readonly document: PipelineDocument; readonly reason: Note }
+
+export const kept = (document: PipelineDocument): StageOutcome => ({ _tag: "Kept", document })
+export const excluded = (document: PipelineDocument, stage: StageName, code: string, detail: string): StageOutcome => ({
+  _tag: "Excluded",
+  document,
+  reason: { stage, code, detail }
+})
+export const flagged = (document: PipelineDocument, stage: StageName, code: string, detail: string): PipelineDocument => ({
+  ...document,
+  flags: [...document.flags, { stage, code, detail }]
+})
+
+/**
+ * One step of the pipeline: a chunk of documents in, an outcome for each out. A stage never drops a
+ * document silently: it is kept (possibly flagged) or excluded with a reason code and a detail.
+ */
+export interface Stage<R = never, E = never> {
+  readonly name: StageName
+  readonly describe: string
+  readonly process: (chunk: ReadonlyArray<PipelineDocument>) => Effect.Effect<ReadonlyArray<StageOutcome>, E, R>
+}
+
+export const consentScopes = (consent: Consent): ReadonlyArray<string> =>
+  typeof consent.scope === "string" ? consent.scope.split(/[\s,]+/).filter((s) => s.length > 0) : consent.scope

@@ -23,16 +23,27 @@ export interface VerifyReport {
 const decodeRecord = Schema.decodeUnknownEither(ReleaseRecord)
 
 /** Re-reads one shard: its bytes, hash, and every record in it. */
+const hashFile = (file: string) =>
+  new Promise<{ sha256: string; bytes: number }>((resolve, reject) => {
+    const hash = createHash("sha256")
+    let bytes = 0
+    createReadStream(file)
+      .on("data", (c) => {
+        hash.update(c as Buffer)
+        bytes += (c as Buffer).length
+      })
+      .on("end", () => resolve({ sha256: hash.digest("hex"), bytes }))
+      .on("error", reject)
+  })
+
+/** Re-reads one shard: its bytes, hash, and every record in it. */
 const inspectShard = async (file: string, entry: ShardEntry) => {
   const problems: Array<string> = []
-  const hash = createHash("sha256")
-  let bytes = 0
+  const { sha256, bytes } = await hashFile(file)
   const raw = createReadStream(file)
-  raw.on("data", (c) => {
-    hash.update(c as Buffer)
-    bytes += (c as Buffer).length
-  })
-  const gunzip = raw.pipe(createGunzip())
+  const gunzip = createGunzip()
+  raw.on("error", (e) => gunzip.destroy(e))
+  raw.pipe(gunzip)
   let records = 0
   let characters = 0
   let badRecords = 0
@@ -55,9 +66,10 @@ const inspectShard = async (file: string, entry: ShardEntry) => {
     }
   } catch (e) {
     problems.push(`${entry.path}: cannot be read as gzip JSONL (${(e as Error).message})`)
+  } finally {
+    raw.destroy()
   }
-  await new Promise<void>((r) => (raw.closed ? r() : raw.on("close", () => r())))
-  return { sha256: hash.digest("hex"), bytes, records, characters, problems }
+  return { sha256, bytes, records, characters, problems }
 }
 
 const listShardFiles = (dir: string): Array<string> => {

@@ -53,7 +53,7 @@ export const settingsConfig: Config.Config<AcervoSettings> = Config.all({
   ),
   langidCandidates: list("ACERVO_LANGID_CANDIDATES", "spa,por,arn,eng", "ISO 639-3 codes the language identifier may answer"),
   langidSegments: Config.integer("ACERVO_LANGID_SEGMENTS").pipe(
-    Config.withDefault(4),
+    Config.withDefault(6),
     Config.withDescription("segments sampled per document for language shares")
   ),
   langMismatchMargin: Config.number("ACERVO_LANG_MISMATCH_MARGIN").pipe(

@@ -54,23 +54,31 @@ const expandTar = async (archive: string, dest: string, limits: ExpansionLimits)
   const compressed = statSync(archive).size
   let total = 0
   let entries = 0
+  let refusal: Refusal | undefined
   // First pass reads headers only, so nothing is written from an archive that will be refused.
+  // The parser cannot be stopped from its entry callback, so the first refusal is kept and raised after.
   await tar.t({
     file: archive,
     strict: true,
     onReadEntry: (entry) => {
       entries++
-      const name = entry.path
-      if (!tarEntryTypes.has(entry.type)) {
-        throw new Refusal(`it is a ${entry.type === "SymbolicLink" ? "symbolic link" : entry.type === "Link" ? "hard link" : entry.type} entry; batches hold plain files and folders only`, name)
-      }
-      const escape = escapeReason(name)
-      if (escape) throw new Refusal(escape, name)
-      total += entry.size ?? 0
-      checkTotals(total, compressed, limits, name)
       entry.resume()
+      if (refusal) return
+      const name = entry.path
+      try {
+        if (!tarEntryTypes.has(entry.type)) {
+          throw new Refusal(`it is a ${entry.type === "SymbolicLink" ? "symbolic link" : entry.type === "Link" ? "hard link" : entry.type} entry; batches hold plain files and folders only`, name)
+        }
+        const escape = escapeReason(name)
+        if (escape) throw new Refusal(escape, name)
+        total += entry.size ?? 0
+        checkTotals(total, compressed, limits, name)
+      } catch (e) {
+        refusal = e as Refusal
+      }
     }
   })
+  if (refusal) throw refusal
   if (entries === 0) throw new Refusal("it holds no entries, or is not a tar archive")
   await tar.x({ file: archive, cwd: dest, strict: true, preservePaths: false, preserveOwner: false, noChmod: true })
 }

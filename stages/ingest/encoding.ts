@@ -85,7 +85,7 @@ export const decodeText = (bytes: Uint8Array): DecodeResult => {
   if (scan.invalid === 0) return { _tag: "Decoded", text: utf8.decode(bytes), encoding: "utf-8" }
   // Real UTF-8 with a few damaged bytes: decoding it as Latin-1 would turn every accent into
   // mojibake, so it is reported instead. A single-byte file has few or no valid sequences.
-  if (scan.multiByte >= 4 && scan.multiByte >= scan.invalid * 4) {
+  if (scan.multiByte >= 2 && scan.multiByte >= scan.invalid) {
     return { _tag: "InvalidUtf8", invalidSequences: scan.invalid, firstOffset: scan.firstInvalid }
   }
   return { _tag: "Decoded", text: cp1252.decode(bytes), encoding: "windows-1252" }
@@ -116,7 +116,12 @@ const mojibakeRun = new RegExp(
 export const repairMojibake = (text: string): { text: string; repaired: number } => {
   let repaired = 0
   const fixed = text.replace(mojibakeRun, (run) => {
-    const bytes = iconv.encode(run, "win1252")
+    // Bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) decode to the same code
+    // point, so they go back as themselves; iconv-lite maps the rest.
+    const bytes = Buffer.from(Array.from(run, (ch) => {
+      const code = ch.codePointAt(0)!
+      return code <= 0xff ? code : iconv.encode(ch, "win1252")[0]!
+    }))
     const decoded = decodeUtf8Strict(bytes)
     if (decoded === undefined || decoded.includes("\uFFFD")) return run
     repaired++

@@ -3,7 +3,7 @@
  * `max` of them spread evenly over the document, so language shares cost the same on a book as on
  * a page. Short lines (transcript turns) are merged with their neighbours.
  */
-export const sampleSegments = (text: string, max: number, target = 400): Array<string> => {
+export const sampleSegments = (text: string, max: number, target = 200): Array<string> => {
   const segments: Array<string> = []
   let current = ""
   for (const line of text.split("\n")) {
@@ -11,7 +11,7 @@ export const sampleSegments = (text: string, max: number, target = 400): Array<s
     if (trimmed.length === 0) continue
     current = current.length === 0 ? trimmed : `${current} ${trimmed}`
     if (current.length >= target) {
-      segments.push(current.length > target * 2 ? current.slice(0, target * 2) : current)
+      segments.push(current.length > target * 1.5 ? current.slice(0, current.lastIndexOf(" ", target * 1.5) > target ? current.lastIndexOf(" ", target * 1.5) : target * 1.5) : current)
       current = ""
     }
   }

@@ -1,0 +1,78 @@
+import { Effect, Layer } from "effect"
+import { spawn, spawnSync } from "node:child_process"
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, relative, resolve, sep } from "node:path"
+import { appLayer } from "../pipeline/cli/layers.ts"
+import type { AcervoSettings } from "../pipeline/config.ts"
+import { Progress } from "../pipeline/progress.ts"
+
+export const projectRoot = resolve(import.meta.dirname, "..")
+export const sampleBatches = join(projectRoot, "corpora", "sample", "batches")
+export const sampleBatchNames = ["biblioteca-udhr", "universidad-udhr", "avenue-transcripts", "rapanui-kieviet", "comunidad-restringido"] as const
+export const fixture = (...parts: Array<string>) => join(projectRoot, "test", "fixtures", ...parts)
+
+export const tempDir = (prefix = "acervo-test-") => mkdtempSync(join(tmpdir(), prefix))
+
+/** A copy of a sample batch the test may change. */
+export const copyBatch = (name: string, into = tempDir()) => {
+  const dest = join(into, name)
+  cpSync(join(sampleBatches, name), dest, { recursive: true })
+  return dest
+}
+
+/** The application's own wiring on a temporary home, silent. */
+type AppServices = Layer.Layer.Success<ReturnType<typeof appLayer>>
+
+export const withApp =
+  (home: string, overrides: Partial<AcervoSettings> = {}) =>
+  <A, E, R extends AppServices>(effect: Effect.Effect<A, E, R>) =>
+    Effect.provide(effect, appLayer({ home, ...overrides }, Progress.silent))
+
+export interface CliResult {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const cliEnv = (env: Record<string, string>) => {
+  const base: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("ACERVO_") && k !== "SOURCE_DATE_EPOCH") base[k] = v
+  return { ...base, ...env }
+}
+
+/** Runs the real `acervo` command line in a child process. */
+export const cli = (args: ReadonlyArray<string>, options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): CliResult => {
+  const r = spawnSync(process.execPath, [join(projectRoot, "bin", "acervo.mjs"), ...args], {
+    cwd: options.cwd ?? projectRoot,
+    env: cliEnv(options.env ?? {}),
+    input: options.input ?? "",
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+export const cliAsync = (args: ReadonlyArray<string>, options: { cwd?: string; env?: Record<string, string> } = {}) =>
+  spawn(process.execPath, [join(projectRoot, "bin", "acervo.mjs"), ...args], {
+    cwd: options.cwd ?? projectRoot,
+    env: cliEnv(options.env ?? {}),
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+
+/** Every file under `dir` with its bytes, by relative path. */
+export const filesUnder = (dir: string): Map<string, Buffer> => {
+  const out = new Map<string, Buffer>()
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const full = join(d, name)
+      if (statSync(full).isDirectory()) walk(full)
+      else out.set(relative(dir, full).split(sep).join("/"), readFileSync(full))
+    }
+  }
+  walk(dir)
+  return out
+}
+
+/** A stack trace line, which no user-facing output may contain. */
+export const STACK_LINE = /^\s+at .+\(.+:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m

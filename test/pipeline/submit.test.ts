@@ -1,0 +1,206 @@
+import { Effect, Either } from "effect"
+import { describe, expect, it } from "vitest"
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, statSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { gzipSync } from "node:zlib"
+import * as tar from "tar"
+import yazl from "yazl"
+import { submitBatch } from "../../pipeline/batch/submit.ts"
+import { Catalog } from "../../pipeline/catalog/catalog.ts"
+import type { BatchRejected } from "../../pipeline/errors.ts"
+import { copyBatch, sampleBatches, tempDir, withApp } from "../helpers.ts"
+
+const submitIn = (home: string, path: string, institution?: string) =>
+  Effect.runPromise(withApp(home)(Effect.either(submitBatch(path, institution))))
+
+const registered = (home: string) =>
+  Effect.runPromise(withApp(home)(Effect.flatMap(Catalog, (c) => c.batches)))
+
+/** What a failed submit must leave: no batch row, nothing stored, no staging left over. */
+const expectNothingRegistered = async (home: string) => {
+  expect(await registered(home)).toEqual([])
+  const store = join(home, "batches")
+  expect(existsSync(store) ? readdirSync(store) : []).toEqual([])
+  const staging = join(home, "staging")
+  expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([])
+}
+
+const tarGz = async (dir: string, out: string) => {
+  await tar.c({ gzip: true, file: out, cwd: join(dir, ".."), portable: true }, [dir.split("/").at(-1)!])
+  return out
+}
+
+const zipOf = (entries: ReadonlyArray<{ name: string; data: Buffer }>, out: string) =>
+  new Promise<string>((resolve, reject) => {
+    const zip = new yazl.ZipFile()
+    for (const e of entries) zip.addBuffer(e.data, e.name)
+    zip.end()
+    const chunks: Array<Buffer> = []
+    zip.outputStream.on("data", (c: Buffer) => chunks.push(c))
+    zip.outputStream.on("end", () => {
+      writeFileSync(out, Buffer.concat(chunks))
+      resolve(out)
+    })
+    zip.outputStream.on("error", reject)
+  })
+
+const zipFolder = (dir: string, out: string) => {
+  const entries: Array<{ name: string; data: Buffer }> = []
+  const walk = (d: string, prefix: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const full = join(d, name)
+      if (statSync(full).isDirectory()) walk(full, `${prefix}${name}/`)
+      else entries.push({ name: `${prefix}${name}`, data: readFileSync(full) })
+    }
+  }
+  walk(dir, "")
+  return zipOf(entries, out)
+}
+
+describe("acervo submit", () => {
+  it("registers a batch folder read-only under its content hash, and the same content again is one batch", async () => {
+    const home = tempDir()
+    const first = await submitIn(home, join(sampleBatches, "biblioteca-udhr"))
+    expect(Either.isRight(first) && first.right).toMatchObject({ status: "registered", institution: "biblioteca-demo", batchId: "udhr-2026-001", documents: 18 })
+    const sha = Either.getOrThrow(first).contentSha256
+    const stored = join(home, "batches", sha)
+    expect(readdirSync(stored).sort()).toEqual(["batch.json", "textos"])
+    expect(statSync(join(stored, "textos", "es-00.txt")).mode & 0o222).toBe(0)
+    const again = await submitIn(home, join(sampleBatches, "biblioteca-udhr"))
+    expect(Either.getOrThrow(again)).toMatchObject({ status: "already-registered", batchId: "udhr-2026-001" })
+    const asTar = await submitIn(home, await tarGz(join(sampleBatches, "biblioteca-udhr"), join(tempDir(), "udhr.tar.gz")))
+    expect(Either.getOrThrow(asTar)).toMatchObject({ status: "already-registered", contentSha256: sha })
+    expect(await registered(home)).toHaveLength(1)
+  })
+
+  it("registers .tar.gz and .zip archives of a batch", async () => {
+    const home = tempDir()
+    const tgz = await tarGz(join(sampleBatches, "avenue-transcripts"), join(tempDir(), "avenue.tar.gz"))
+    expect(Either.getOrThrow(await submitIn(home, tgz))).toMatchObject({ status: "registered", documents: 3 })
+    const zip = await zipFolder(join(sampleBatches, "universidad-udhr"), join(tempDir(), "universidad.zip"))
+    expect(Either.getOrThrow(await submitIn(home, zip))).toMatchObject({ status: "registered", institution: "universidad-demo" })
+    expect(await registered(home)).toHaveLength(2)
+  })
+
+  it("reports every problem of a malformed batch.json at once and registers nothing", async () => {
+    const home = tempDir()
+    const dir = copyBatch("universidad-udhr")
+    const manifest = JSON.parse(readFileSync(join(dir, "batch.json"), "utf8"))
+    manifest.format = "acervo-batch/2"
+    manifest.institution = "Universidad Demo"
+    manifest.documents[0].licence = "CC0-1.0"
+    manifest.documents[1].path = "no-existe.md"
+    manifest.documents[1].language = "portugués"
+    manifest.defaults.consent.basis = "verbal"
+    writeFileSync(join(dir, "batch.json"), JSON.stringify(manifest))
+    const result = await submitIn(home, dir)
+    expect(Either.isLeft(result)).toBe(true)
+    const error = Either.getLeft(result).pipe((o) => o._tag === "Some" ? o.value : undefined) as BatchRejected
+    expect(error._tag).toBe("BatchRejected")
+    const paths = error.problems.map((p) => p.path)
+    expect(paths).toEqual(expect.arrayContaining(["$.format", "$.institution", "$.documents[0].licence", "$.documents[1].language", "$.defaults.consent.basis"]))
+    expect(error.problems.find((p) => p.path === "$.documents[0].licence")!.expected).toContain('spelled "license"')
+    expect(error.problems.find((p) => p.path === "$.institution")!.problem).toContain("slug")
+    expect(error.message).toContain("nothing registered")
+    await expectNothingRegistered(home)
+  })
+
+  it("refuses a path that does not exist and names it", async () => {
+    const home = tempDir()
+    const dir = copyBatch("universidad-udhr")
+    const manifest = JSON.parse(readFileSync(join(dir, "batch.json"), "utf8"))
+    manifest.documents[1].path = "no-existe.md"
+    writeFileSync(join(dir, "batch.json"), JSON.stringify(manifest))
+    const error = Either.getLeft(await submitIn(home, dir)).pipe((o) => (o._tag === "Some" ? o.value : undefined)) as BatchRejected
+    expect(error.problems).toEqual([expect.objectContaining({ path: "$.documents[1].path", problem: '"no-existe.md" does not exist in the batch', fatal: true })])
+    await expectNothingRegistered(home)
+  })
+
+  it("refuses batch.json that is not JSON, with the line and column", async () => {
+    const home = tempDir()
+    const dir = copyBatch("universidad-udhr")
+    writeFileSync(join(dir, "batch.json"), '{\n  "format": "acervo-batch/1",\n  "institution": "universidad-demo",,\n}')
+    const error = Either.getLeft(await submitIn(home, dir)).pipe((o) => (o._tag === "Some" ? o.value : undefined)) as BatchRejected
+    expect(error.problems[0]).toMatchObject({ file: "batch.json", path: expect.stringMatching(/^line 3, column \d+$/) })
+    await expectNothingRegistered(home)
+  })
+
+  it("refuses a truncated gzip document file", async () => {
+    const home = tempDir()
+    const dir = copyBatch("rapanui-kieviet")
+    const file = join(dir, "oraciones.jsonl.gz")
+    truncateSync(file, Math.floor(statSync(file).size / 2))
+    const error = Either.getLeft(await submitIn(home, dir)).pipe((o) => (o._tag === "Some" ? o.value : undefined)) as BatchRejected
+    expect(error.problems).toEqual([expect.objectContaining({ file: "oraciones.jsonl.gz", problem: expect.stringContaining("truncated") })])
+    await expectNothingRegistered(home)
+  })
+
+  it("warns, without refusing, about documents the gate will exclude", async () => {
+    const home = tempDir()
+    const result = Either.getOrThrow(await submitIn(home, join(sampleBatches, "comunidad-restringido")))
+    expect(result.warnings).toEqual([expect.objectContaining({ path: "$.documents[1].consent", fatal: false })])
+  })
+
+  it("refuses new content under an id the institution already used", async () => {
+    const home = tempDir()
+    const dir = copyBatch("universidad-udhr")
+    Either.getOrThrow(await submitIn(home, dir))
+    writeFileSync(join(dir, "preambulo.md"), "# Preámbulo\n\nOtra edición.\n", { flag: "w" })
+    const error = Either.getLeft(await submitIn(home, dir)).pipe((o) => (o._tag === "Some" ? o.value : undefined)) as BatchRejected
+    expect(error.problems).toEqual([expect.objectContaining({ path: "$.id", expected: expect.stringContaining("fondo-ddhh-01-v2") })])
+    expect(await registered(home)).toHaveLength(1)
+  })
+
+  it("refuses --institution that disagrees with batch.json", async () => {
+    const home = tempDir()
+    const error = Either.getLeft(await submitIn(home, join(sampleBatches, "universidad-udhr"), "otra-institucion")).pipe((o) => (o._tag === "Some" ? o.value : undefined)) as BatchRejected
+    expect(error.problems[0]).toMatchObject({ path: "$.institution" })
+    await expectNothingRegistered(home)
+  })
+})
+
+describe("hostile archives", () => {
+  const refusal = async (archive: string) => {
+    const home = tempDir()
+    const result = await submitIn(home, archive)
+    await expectNothingRegistered(home)
+    const error = Either.getLeft(result).pipe((o) => (o._tag === "Some" ? o.value : undefined))
+    expect(error?._tag).toBe("ArchiveRefused")
+    return error!.message
+  }
+
+  it("refuses a zip entry that escapes the batch folder (zip slip)", async () => {
+    const out = join(tempDir(), "slip.zip")
+    await zipOf([{ name: "b/batch.json", data: readFileSync(join(sampleBatches, "universidad-udhr", "batch.json")) }, { name: "xx/evil.txt", data: Buffer.from("pwned") }], out)
+    const bytes = readFileSync(out)
+    writeFileSync(out, Buffer.from(bytes.toString("latin1").replaceAll("xx/evil.txt", "../evil.txt"), "latin1"))
+    expect(await refusal(out)).toMatch(/leaves the batch folder/)
+  })
+
+  it("refuses a zip bomb by its expansion ratio before writing it", async () => {
+    const out = join(tempDir(), "bomb.zip")
+    await zipOf([{ name: "b/batch.json", data: readFileSync(join(sampleBatches, "universidad-udhr", "batch.json")) }, { name: "b/zeros.txt", data: Buffer.alloc(40 * 1024 * 1024) }], out)
+    expect(statSync(out).size).toBeLessThan(1024 * 1024)
+    expect(await refusal(out)).toMatch(/zip bomb/)
+  })
+
+  it("refuses a tar holding a symbolic link", async () => {
+    const dir = copyBatch("universidad-udhr")
+    symlinkSync("/etc/passwd", join(dir, "passwd.txt"))
+    const out = await tarGz(dir, join(tempDir(), "link.tar.gz"))
+    expect(await refusal(out)).toMatch(/symbolic link/)
+  })
+
+  it("refuses a truncated archive", async () => {
+    const out = await tarGz(join(sampleBatches, "avenue-transcripts"), join(tempDir(), "cut.tar.gz"))
+    truncateSync(out, Math.floor(statSync(out).size / 2))
+    expect(await refusal(out)).toMatch(/damaged or truncated/)
+  })
+
+  it("refuses a gzip that is not an archive", async () => {
+    const out = join(tempDir(), "plain.tar.gz")
+    mkdirSync(join(out, ".."), { recursive: true })
+    writeFileSync(out, gzipSync("just some text, not a tar"))
+    expect(await refusal(out)).toMatch(/archive/)
+  })
+})

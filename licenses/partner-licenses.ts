@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { readFileSync } from "node:fs"
-import { fileURLToPath } from "node:url"
+import { join } from "node:path"
+import { projectRoot } from "../pipeline/project-root.ts"
 import { makeRegistry, type LicenseClass } from "./registry.ts"
 
 const PartnerLicense = Schema.Struct({
@@ -16,7 +17,7 @@ const PartnerLicenses = Schema.Struct({ licenses: Schema.Array(PartnerLicense) }
 
 /** Partner `LicenseRef-` licences, defined in `licenses/partner-licenses.json`. */
 export const partnerLicenses: ReadonlyArray<LicenseClass> = Schema.decodeUnknownSync(PartnerLicenses)(
-  JSON.parse(readFileSync(fileURLToPath(new URL("./partner-licenses.json", import.meta.url)), "utf8"))
+  JSON.parse(readFileSync(join(projectRoot, "licenses", "partner-licenses.json"), "utf8"))
 ).licenses
 
 export const defaultRegistry = makeRegistry(partnerLicenses)

@@ -84,6 +84,22 @@ const jsonProblem = (text: string, error: Error): BatchProblem => {
   return { file: "batch.json", path: where, problem: `is not valid JSON: ${error.message}`, expected: "a JSON object" , fatal: true }
 }
 
+/** Listed paths that are not in the batch, checked even when batch.json has other problems. */
+const missingPaths = (root: string, json: unknown): Array<BatchProblem> => {
+  const documents = (json as { documents?: unknown } | null)?.documents
+  if (!Array.isArray(documents)) return []
+  return documents.flatMap((entry: unknown, i): Array<BatchProblem> => {
+    const path = (entry as { path?: unknown } | null)?.path
+    if (typeof path !== "string" || path.length === 0) return []
+    const clean = path.replace(/^\.\//, "")
+    return escapesRoot(clean) || !existsSync(join(root, clean))
+      ? [{ file: "batch.json", path: `$.documents[${i}].path`, problem: `"${path}" does not exist in the batch`, expected: "a file inside the batch folder", fatal: true }]
+      : []
+  })
+}
+
+const escapesRoot = (path: string) => path.startsWith("/") || path.split("/").includes("..")
+
 interface ValidatedBatch {
   readonly manifest: BatchManifest
   readonly manifestJson: string
@@ -112,7 +128,8 @@ const validateFolder = (root: string, institutionOverride: string | undefined) =
     const decoded = decodeAll(BatchManifest, json, "batch.json", knownFieldNames.batch)
     if (Either.isLeft(decoded)) {
       // Report unknown document fields with the document-level list of known fields.
-      return { problems: decoded.left.map((p) => (p.path.includes(".documents[") || p.path.includes(".defaults") ? { ...p, expected: p.expected.replace(knownFieldNames.batch.join(", "), knownFieldNames.document.join(", ")) } : p)) }
+      const schemaProblems = decoded.left.map((p) => (p.path.includes(".documents[") || p.path.includes(".defaults") ? { ...p, expected: p.expected.replace(knownFieldNames.batch.join(", "), knownFieldNames.document.join(", ")) } : p))
+      return { problems: [...schemaProblems, ...missingPaths(root, json)] }
     }
     const manifest = decoded.right
     if (institutionOverride !== undefined && institutionOverride !== manifest.institution) {

@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import Database from "better-sqlite3"
+import { cli, cliAsync, filesUnder, fixture, sampleBatches, sampleBatchNames, STACK_LINE, tempDir } from "./helpers.ts"
+
+const sampleArgs = sampleBatchNames.map((n) => join(sampleBatches, n))
+
+/** `npm start`, in a fresh folder: submit the samples, run them into releases/sample. */
+const mainJob = (cwd: string) => {
+  const submit = cli(["submit", ...sampleArgs], { cwd })
+  expect(submit.code, submit.stderr).toBe(0)
+  const run = cli(["run", "--release", "sample"], { cwd })
+  expect(run.code, run.stderr).toBe(0)
+  return { submit, run, release: join(cwd, "releases", "sample") }
+}
+
+describe("acervo command line", () => {
+  it("runs the main job into a release that audit verify accepts, byte-identical from a clean home, and names a changed shard", () => {
+    const a = tempDir()
+    const b = tempDir()
+    const first = mainJob(a)
+    expect(first.submit.stdout).toContain("registered batch biblioteca-demo/udhr-2026-001")
+    expect(first.run.stdout).toContain(`release sample: ${join(a, "releases", "sample")}`)
+    expect(first.run.stdout).toMatch(/language\s+documents\s+characters/)
+    expect(first.run.stdout).toMatch(/exact-duplicate\s+1/)
+    mainJob(b)
+    const shardsA = [...filesUnder(join(first.release, "shards"))]
+    const shardsB = filesUnder(join(b, "releases", "sample", "shards"))
+    expect(shardsA.length).toBe(5)
+    for (const [path, bytes] of shardsA) expect(bytes.equals(shardsB.get(path)!), path).toBe(true)
+
+    const ok = cli(["audit", "verify", "releases/sample"], { cwd: a })
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stdout).toContain("OK — 5 shard(s), 30 records")
+
+    const shard = "shards/open/rap/part-00000.jsonl.gz"
+    const bytes = readFileSync(join(first.release, shard))
+    bytes[20]! ^= 0x40
+    writeFileSync(join(first.release, shard), bytes)
+    const bad = cli(["audit", "verify", "releases/sample"], { cwd: a })
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain(`${shard}: sha256 is`)
+    expect(bad.stderr).not.toContain("shards/open/spa")
+    expect(bad.stderr).not.toMatch(STACK_LINE)
+
+    const status = cli(["status", "--json"], { cwd: a })
+    const report = JSON.parse(status.stdout)
+    expect(report.excluded).toEqual({ "consent-missing": 1, "exact-duplicate": 1, "label-restricted": 1, "license-unknown": 1 })
+    expect(report.batches).toHaveLength(5)
+    const ledger = cli(["audit", "ledger"], { cwd: a })
+    expect(ledger.stdout).toContain("7 entries, hash chain intact")
+  })
+
+  it("answers bad input with a message that says what to do, never a stack trace", () => {
+    const cwd = tempDir()
+    const broken = join(tempDir(), "roto")
+    mkdirSync(broken)
+    writeFileSync(join(broken, "batch.json"), JSON.stringify({ format: "acervo-batch/1", institution: "Mi Biblioteca", documents: [{ path: "falta.txt" }] }))
+    const cases: Array<[Array<string>, RegExp]> = [
+      [["submit", join(cwd, "no-such-batch")], /no such file or folder; give a batch folder/],
+      [["submit", broken], /batch refused, nothing registered[\s\S]*\$\.institution[\s\S]*slug[\s\S]*\$\.documents\[0\]\.path[\s\S]*does not exist/],
+      [["submit", fixture("kieviet-60.txt")], /neither a batch folder nor a .tar, .tar.gz or .zip/],
+      [["status", "--batch", "nada"], /no batch "nada" is registered/],
+      [["audit", "verify", join(cwd, "nowhere")], /manifest.json does not exist/],
+      [["run", "--stages", "langid"], /run together on each document/],
+      [["run", "--profile", "everything", "--release", "x"], /unknown profile\(s\) everything/]
+    ]
+    for (const [args, message] of cases) {
+      const r = cli(args, { cwd })
+      expect(r.code, args.join(" ")).not.toBe(0)
+      expect(r.stderr, args.join(" ")).toMatch(message)
+      expect(r.stderr + r.stdout, args.join(" ")).not.toMatch(STACK_LINE)
+    }
+    const unknown = cli(["submit"], { cwd })
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr + unknown.stdout).not.toMatch(STACK_LINE)
+    expect(existsSync(join(cwd, ".acervo", "batches")) ? 1 : 0).toBe(0)
+  })
+
+  it("identifies the language of standard input", () => {
+    const r = cli(["langid", "-"], { input: readFileSync(join(sampleBatches, "biblioteca-udhr", "textos", "pt-01.txt"), "utf8") })
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ lang: "por", langs: { por: 1 } })
+  })
+
+  it("resumes a run killed half way, writes no half release, and ends with the same shards as an uninterrupted run", async () => {
+    const batch = join(tempDir(), "grande")
+    mkdirSync(batch)
+    const sentences = readFileSync(fixture("kieviet-60.txt"), "utf8").trim().split("\n")
+    const lines: Array<string> = []
+    for (let i = 0; i < 3000; i++) {
+      const text = [`Documento ${i}.`, ...Array.from({ length: 8 }, (_, k) => sentences[(i * 7 + k * 13) % sentences.length])].join("\n")
+      lines.push(JSON.stringify({ id: `doc-${i}`, text }))
+    }
+    writeFileSync(join(batch, "docs.jsonl"), lines.join("\n") + "\n")
+    writeFileSync(join(batch, "batch.json"), JSON.stringify({ format: "acervo-batch/1", institution: "prueba", id: "grande", defaults: { language: "rap", license: "CC-BY-4.0", consent: { basis: "license", reference: "r", scope: "pretraining" } } }))
+    const env = { ACERVO_CHUNK_DOCUMENTS: "5" }
+
+    const killed = tempDir()
+    expect(cli(["submit", batch], { cwd: killed }).code).toBe(0)
+    const child = cliAsync(["run", "--release", "big"], { cwd: killed, env })
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))
+    const db = join(killed, ".acervo", "catalog.db")
+    let seen = 0
+    for (let i = 0; i < 400 && seen === 0; i++) {
+      await new Promise((r) => setTimeout(r, 25))
+      try {
+        const conn = new Database(db, { readonly: true, fileMustExist: true })
+        seen = (conn.prepare("SELECT count(*) AS n FROM documents").get() as { n: number }).n
+        conn.close()
+      } catch {
+        // not created yet
+      }
+    }
+    child.kill("SIGKILL")
+    await exited
+    expect(seen).toBeGreaterThan(0)
+    const conn = new Database(db, { readonly: true })
+    const afterKill = (conn.prepare("SELECT count(*) AS n FROM documents").get() as { n: number }).n
+    const pending = (conn.prepare("SELECT count(*) AS n FROM files WHERE status = 'pending'").get() as { n: number }).n
+    conn.close()
+    expect(afterKill).toBeLessThan(3000)
+    expect(afterKill % 5).toBe(0)
+    expect(pending).toBe(1)
+    expect(existsSync(join(killed, "releases", "big"))).toBe(false)
+
+    const resumed = cli(["run", "--release", "big"], { cwd: killed, env })
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(resumed.stderr).toContain(`${3000 - afterKill} documents`)
+
+    const clean = tempDir()
+    expect(cli(["submit", batch], { cwd: clean }).code).toBe(0)
+    expect(cli(["run", "--release", "big"], { cwd: clean }).code).toBe(0)
+    const a = filesUnder(join(killed, "releases", "big", "shards"))
+    const b = filesUnder(join(clean, "releases", "big", "shards"))
+    expect([...a.keys()]).toEqual([...b.keys()])
+    for (const [path, bytes] of a) expect(bytes.equals(b.get(path)!), path).toBe(true)
+    expect(cli(["audit", "verify", "releases/big"], { cwd: killed }).code).toBe(0)
+  })
+})

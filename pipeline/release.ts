@@ -30,7 +30,9 @@ const PAGE = 500
 
 const partName = (n: number) => `part-${String(n).padStart(5, "0")}.jsonl.gz`
 
-const tally = (map: Record<string, { documents: number; characters: number }>, key: string, characters: number) => {
+type Tallies = Record<string, { documents: number; characters: number }>
+
+const tally = (map: Tallies, key: string, characters: number) => {
   const t = (map[key] ??= { documents: 0, characters: 0 })
   t.documents++
   t.characters += characters
@@ -69,15 +71,8 @@ export const writeRelease = (options: ReleaseOptions) =>
     clearLeftovers(outDir, options.name)
     const staging = join(outDir, `.${options.name}.partial-${randomBytes(6).toString("hex")}`)
     mkdirSync(staging)
-    const result = yield* Effect.tryPromise({
-      try: () => writeShards(staging, options, settings.shardMaxBytes, catalog, progress),
-      catch: (e) => e
-    }).pipe(
-      Effect.catchAll((e) =>
-        Effect.sync(() => rmSync(staging, { recursive: true, force: true })).pipe(
-          Effect.zipRight(e instanceof ReleaseError ? Effect.fail(e) : Effect.fail(new ReleaseError({ release: options.name, reason: `writing shards failed: ${(e as Error).message ?? String(e)}` })))
-        )
-      )
+    const result = yield* writeShards(staging, options, settings.shardMaxBytes).pipe(
+      Effect.tapErrorCause(() => Effect.sync(() => rmSync(staging, { recursive: true, force: true })))
     )
     const created = yield* nowIso
     const previous = yield* catalog.latestRelease
@@ -123,108 +118,102 @@ export const writeRelease = (options: ReleaseOptions) =>
     return { dir: finalDir, manifest } satisfies ReleaseSummary
   })
 
-const writeShards = async (
-  staging: string,
-  options: ReleaseOptions,
-  shardMaxBytes: number,
-  catalog: Catalog,
-  progress: { update: (line: () => string) => Effect.Effect<void> }
-) => {
-  const shards: Array<ShardEntry> = []
-  const attribution = new AttributionCollector()
-  const totals = { documents: 0, characters: 0, by_language: {}, by_license: {}, by_institution: {}, by_profile: {} } as Manifest["totals"] & {
-    documents: number
-    characters: number
-    by_language: Record<string, { documents: number; characters: number }>
-    by_license: Record<string, { documents: number; characters: number }>
-    by_institution: Record<string, { documents: number; characters: number }>
-    by_profile: Record<string, { documents: number; characters: number }>
-  }
-  let outsideProfiles = 0
-  const open = new Map<string, { file: ShardFile; part: number; rel: string; profile: string; lang: string }>()
-  const closeShard = async (key: string) => {
-    const s = open.get(key)
-    if (!s) return
-    open.delete(key)
-    const closed = await s.file.close()
-    shards.push({ path: s.rel, sha256: closed.sha256, bytes: closed.bytes, documents: closed.documents, characters: closed.characters, lang: s.lang, profile: s.profile })
-  }
-  const parts = new Map<string, number>()
-  let currentLang: string | undefined
-  let after = { lang: "", recordId: "" }
-  for (;;) {
-    const page = await Effect.runPromise(catalog.keptPage(after, PAGE))
-    if (page.length === 0) break
-    const dupRows = await Effect.runPromise(catalog.duplicateSources(page.map((r) => r.record_id)))
-    const dups = new Map<string, Array<SourceRow>>()
-    for (const d of dupRows) {
-      const list = dups.get(d.duplicate_of) ?? []
-      list.push(d)
-      dups.set(d.duplicate_of, list)
+const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: number) =>
+  Effect.gen(function* () {
+    const catalog = yield* Catalog
+    const progress = yield* Progress
+    const io = <A>(label: string, run: () => Promise<A>) =>
+      Effect.tryPromise({ try: run, catch: (e) => new ReleaseError({ release: options.name, reason: `${label} failed: ${(e as Error).message ?? String(e)}` }) })
+    const shards: Array<ShardEntry> = []
+    const attribution = new AttributionCollector()
+    const totals = { documents: 0, characters: 0, by_language: {} as Tallies, by_license: {} as Tallies, by_institution: {} as Tallies, by_profile: {} as Tallies }
+    let outsideProfiles = 0
+    const open = new Map<string, { file: ShardFile; part: number; rel: string; profile: string; lang: string }>()
+    const closeShard = (key: string) =>
+      Effect.gen(function* () {
+        const s = open.get(key)
+        if (!s) return
+        open.delete(key)
+        const closed = yield* io(`closing ${s.rel}`, () => s.file.close())
+        shards.push({ path: s.rel, sha256: closed.sha256, bytes: closed.bytes, documents: closed.documents, characters: closed.characters, lang: s.lang, profile: s.profile })
+      })
+    const parts = new Map<string, number>()
+    let currentLang: string | undefined
+    let after = { lang: "", recordId: "" }
+    for (;;) {
+      const page = yield* catalog.keptPage(after, PAGE)
+      if (page.length === 0) break
+      const dupRows = yield* catalog.duplicateSources(page.map((r) => r.record_id))
+      const dups = new Map<string, Array<SourceRow>>()
+      for (const d of dupRows) {
+        const list = dups.get(d.duplicate_of) ?? []
+        list.push(d)
+        dups.set(d.duplicate_of, list)
+      }
+      for (const row of page) {
+        if (row.lang !== currentLang) {
+          for (const key of [...open.keys()]) yield* closeShard(key)
+          currentLang = row.lang
+        }
+        const admitted = JSON.parse(row.profiles_json) as Array<string>
+        const profile = options.profiles.find((p) => admitted.includes(p))
+        if (!profile) {
+          outsideProfiles++
+          continue
+        }
+        const record = toRecord(row, dups.get(row.record_id) ?? [])
+        const line = JSON.stringify(record)
+        const key = `${profile}/${row.lang}`
+        let shard = open.get(key)
+        if (shard && shard.file.uncompressedBytes > 0 && shard.file.uncompressedBytes + line.length > shardMaxBytes) {
+          yield* closeShard(key)
+          shard = undefined
+        }
+        if (!shard) {
+          const part = parts.get(key) ?? 0
+          parts.set(key, part + 1)
+          const rel = `shards/${profile}/${row.lang}/${partName(part)}`
+          mkdirSync(join(staging, "shards", profile, row.lang), { recursive: true })
+          shard = { file: new ShardFile(join(staging, rel)), part, rel, profile, lang: row.lang }
+          open.set(key, shard)
+        }
+        const target = shard
+        yield* io(`writing ${target.rel}`, () => target.file.write(line, record.text.length))
+        totals.documents++
+        totals.characters += record.text.length
+        tally(totals.by_language, row.lang, record.text.length)
+        tally(totals.by_license, row.license, record.text.length)
+        tally(totals.by_institution, row.institution, record.text.length)
+        tally(totals.by_profile, profile, record.text.length)
+        const fields = JSON.parse(row.fields_json) as { creators?: string | ReadonlyArray<string> }
+        if (row.attribution === 1) {
+          attribution.add({
+            institution: row.institution,
+            batch: row.batch_id,
+            license: row.license,
+            labels: record.labels,
+            title: record.title,
+            creators: typeof fields.creators === "string" ? [fields.creators] : [...(fields.creators ?? [])]
+          })
+        }
+      }
+      const last = page[page.length - 1]!
+      after = { lang: last.lang, recordId: last.record_id }
+      yield* progress.update(() => `release: ${totals.documents} records written`)
     }
-    for (const row of page) {
-      if (row.lang !== currentLang) {
-        for (const key of [...open.keys()]) await closeShard(key)
-        currentLang = row.lang
-      }
-      const admitted = JSON.parse(row.profiles_json) as Array<string>
-      const profile = options.profiles.find((p) => admitted.includes(p))
-      if (!profile) {
-        outsideProfiles++
-        continue
-      }
-      const record = toRecord(row, dups.get(row.record_id) ?? [])
-      const line = JSON.stringify(record)
-      const key = `${profile}/${row.lang}`
-      let shard = open.get(key)
-      if (shard && shard.file.uncompressedBytes > 0 && shard.file.uncompressedBytes + line.length > shardMaxBytes) {
-        await closeShard(key)
-        shard = undefined
-      }
-      if (!shard) {
-        const part = parts.get(key) ?? 0
-        parts.set(key, part + 1)
-        const rel = `shards/${profile}/${row.lang}/${partName(part)}`
-        mkdirSync(join(staging, "shards", profile, row.lang), { recursive: true })
-        shard = { file: new ShardFile(join(staging, rel)), part, rel, profile, lang: row.lang }
-        open.set(key, shard)
-      }
-      await shard.file.write(line, record.text.length)
-      totals.documents++
-      totals.characters += record.text.length
-      tally(totals.by_language, row.lang, record.text.length)
-      tally(totals.by_license, row.license, record.text.length)
-      tally(totals.by_institution, row.institution, record.text.length)
-      tally(totals.by_profile, profile, record.text.length)
-      const fields = JSON.parse(row.fields_json) as { creators?: string | ReadonlyArray<string> }
-      if (row.attribution === 1) {
-        attribution.add({
-          institution: row.institution,
-          batch: row.batch_id,
-          license: row.license,
-          labels: record.labels,
-          title: record.title,
-          creators: typeof fields.creators === "string" ? [fields.creators] : [...(fields.creators ?? [])]
-        })
+    for (const key of [...open.keys()]) yield* closeShard(key)
+    shards.sort((a, b) => (a.path < b.path ? -1 : 1))
+    return {
+      shards,
+      attribution,
+      outsideProfiles,
+      totals: {
+        documents: totals.documents,
+        characters: totals.characters,
+        by_language: sortedRecord(totals.by_language),
+        by_license: sortedRecord(totals.by_license),
+        by_institution: sortedRecord(totals.by_institution),
+        by_profile: sortedRecord(totals.by_profile)
       }
     }
-    const last = page[page.length - 1]!
-    after = { lang: last.lang, recordId: last.record_id }
-    await Effect.runPromise(progress.update(() => `release: ${totals.documents} records written`))
-  }
-  for (const key of [...open.keys()]) await closeShard(key)
-  shards.sort((a, b) => (a.path < b.path ? -1 : 1))
-  return {
-    shards,
-    attribution,
-    outsideProfiles,
-    totals: {
-      documents: totals.documents,
-      characters: totals.characters,
-      by_language: sortedRecord(totals.by_language),
-      by_license: sortedRecord(totals.by_license),
-      by_institution: sortedRecord(totals.by_institution),
-      by_profile: sortedRecord(totals.by_profile)
-    }
-  }
-}
+  })

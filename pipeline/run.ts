@@ -146,7 +146,7 @@ export const processPending = Effect.gen(function* () {
       yield* progress.update(() => {
         const seconds = (performance.now() - started) / 1000
         const mb = totals.bytesRead / 1e6
-        return `processing: ${totals.files}/${pending.n} files, ${totals.documents} documents (${totals.kept} kept), ${mb.toFixed(1)}/${(pending.bytes / 1e6).toFixed(1)} MB, ${(mb / Math.max(seconds, 0.001)).toFixed(1)} MB/s`
+        return `processing: ${totals.files}/${pending.n} files, ${totals.documents} documents (${totals.kept} kept), ${mb.toFixed(1)} MB read, ${(mb / Math.max(seconds, 0.001)).toFixed(1)} MB/s`
       })
       ingestMark = performance.now()
     })

@@ -1,0 +1,170 @@
+/**
+ * `npm run bench [-- --mb N]`: generates a corpus of N MB (default 200) from the real sample texts,
+ * submits it, runs every stage and the release, and prints MB/s per stage and end to end, CPU time
+ * and peak RSS. Figures from a shared 2-core machine are noisy: compare ratios within one run.
+ */
+import { ManagedRuntime } from "effect"
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { once } from "node:events"
+import { join } from "node:path"
+import { gunzipSync, createGzip, constants } from "node:zlib"
+import { submitBatch } from "./batch/submit.ts"
+import { appLayer } from "./cli/layers.ts"
+import { Progress } from "./progress.ts"
+import { projectRoot } from "./project-root.ts"
+import { writeRelease } from "./release.ts"
+import { processPending } from "./run.ts"
+import { table } from "./status.ts"
+import { decodeText } from "../stages/ingest/encoding.ts"
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
+}
+const targetMb = Number(arg("mb", "200"))
+const work = arg("dir", join(projectRoot, "bench-work"))
+
+/** mulberry32: a small seeded generator, so every bench run builds the same corpus. */
+const random = (seed: number) => () => {
+  seed |= 0
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+/** Paragraphs of real text per language, from the bundled sample corpus. */
+const pools = (): Record<string, Array<string>> => {
+  const batches = join(projectRoot, "corpora", "sample", "batches")
+  const text = (path: string) => {
+    const d = decodeText(readFileSync(path))
+    return d._tag === "Decoded" ? d.text : ""
+  }
+  const paragraphsOf = (t: string) => t.split(/\n\s*\n/).map((p) => p.trim()).filter((p) => p.length > 20)
+  const udhr = join(batches, "biblioteca-udhr", "textos")
+  const byPrefix = (prefix: string) => readdirSync(udhr).filter((f) => f.startsWith(prefix)).flatMap((f) => paragraphsOf(text(join(udhr, f))))
+  const avenueDir = join(batches, "avenue-transcripts", "transcripciones")
+  const avenueLines = readdirSync(avenueDir).flatMap((f) => text(join(avenueDir, f)).split(/\r\n|\r|\n/))
+  const turns = (prefix: string) => avenueLines.filter((l) => l.startsWith(prefix)).map((l) => l.slice(3).trim()).filter((l) => l.length > 10)
+  const rap = gunzipSync(readFileSync(join(batches, "rapanui-kieviet", "oraciones.jsonl.gz")))
+    .toString("utf8").trim().split("\n").flatMap((l) => (JSON.parse(l) as { text: string }).text.split("\n"))
+  return {
+    spa: [...byPrefix("es-"), ...turns("C:")],
+    por: byPrefix("pt-"),
+    arn: [...byPrefix("arn-"), ...turns("M:")],
+    rap
+  }
+}
+
+const generate = async (dir: string, megabytes: number) => {
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(join(dir, "files"), { recursive: true })
+  const next = random(20261128)
+  const pool = pools()
+  const langs = [["spa", 0.35], ["por", 0.3], ["arn", 0.2], ["rap", 0.15]] as const
+  const pick = () => {
+    let r = next()
+    for (const [l, w] of langs) if ((r -= w) < 0) return l
+    return "spa"
+  }
+  const target = megabytes * 1e6
+  let written = 0
+  let docs = 0
+  let part = 0
+  const recent: Array<string> = []
+  while (written < target) {
+    const name = `files/part-${String(part++).padStart(4, "0")}.jsonl.gz`
+    const gzip = createGzip({ level: 1, strategy: constants.Z_DEFAULT_STRATEGY })
+    const out = createWriteStream(join(dir, name))
+    gzip.pipe(out)
+    let inPart = 0
+    while (inPart < 16e6 && written < target) {
+      const lang = pick()
+      const paragraphs = pool[lang]!
+      const size = Math.round(2000 * Math.pow(32, next()))
+      let body = ""
+      if (recent.length > 0 && next() < 0.02) body = recent[Math.floor(next() * recent.length)]!
+      else {
+        const parts: Array<string> = []
+        let length = 0
+        while (length < size) {
+          const p = paragraphs[Math.floor(next() * paragraphs.length)]!
+          parts.push(p)
+          length += p.length + 2
+        }
+        body = parts.join(lang === "rap" || lang === "arn" ? "\n" : "\n\n")
+        if (recent.length < 200) recent.push(body)
+        else recent[Math.floor(next() * 200)] = body
+      }
+      const line = JSON.stringify({ id: `doc-${docs++}`, language: lang, text: body }) + "\n"
+      if (!gzip.write(line)) await once(gzip, "drain")
+      const bytes = Buffer.byteLength(line)
+      written += bytes
+      inPart += bytes
+    }
+    gzip.end()
+    await once(out, "close")
+  }
+  writeFileSync(join(dir, "batch.json"), JSON.stringify({
+    format: "acervo-batch/1",
+    institution: "bench",
+    id: `bench-${megabytes}mb`,
+    title: "Generated benchmark corpus from the sample texts",
+    defaults: { license: "CC-BY-4.0", consent: { basis: "license", reference: "bench", scope: ["pretraining"] }, kind: "other" }
+  }))
+  return { bytes: written, documents: docs, files: part }
+}
+
+let peakRss = 0
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss)
+}, 100)
+
+const main = async () => {
+  const corpus = join(work, "corpus")
+  const home = join(work, "home")
+  const out = join(work, "releases")
+  process.stderr.write(`generating ${targetMb} MB of documents from the sample texts in ${corpus} …\n`)
+  const generated = await generate(corpus, targetMb)
+  rmSync(home, { recursive: true, force: true })
+  rmSync(out, { recursive: true, force: true })
+  const runtime = ManagedRuntime.make(appLayer({ home }, Progress.stderr()))
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  await runtime.runPromise(submitBatch(corpus))
+  const t1 = performance.now()
+  const summary = await runtime.runPromise(processPending)
+  const t2 = performance.now()
+  await runtime.runPromise(writeRelease({ name: "bench", outDir: out, profiles: ["open", "noncommercial"] }))
+  const t3 = performance.now()
+  const cpu = process.cpuUsage(cpu0)
+  await runtime.dispose()
+  clearInterval(sampler)
+  peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024)
+  const mb = generated.bytes / 1e6
+  const rate = (ms: number) => (ms > 0 ? (mb / (ms / 1000)).toFixed(1) : "–")
+  const rows: Array<Array<string | number>> = [["submit (hash, gzip check, store)", ((t1 - t0) / 1000).toFixed(2), rate(t1 - t0)]]
+  for (const s of summary.stages) rows.push([`  ${s.stage}`, (s.millis / 1000).toFixed(2), rate(s.millis)])
+  rows.push(["processing (all stages + catalog writes)", ((t2 - t1) / 1000).toFixed(2), rate(t2 - t1)])
+  rows.push(["release (shards, manifest)", ((t3 - t2) / 1000).toFixed(2), rate(t3 - t2)])
+  rows.push(["end to end", ((t3 - t0) / 1000).toFixed(2), rate(t3 - t0)])
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6
+  console.log(
+    [
+      "",
+      `corpus: ${mb.toFixed(1)} MB of JSONL text, ${generated.documents} documents in ${generated.files} .jsonl.gz files; ${summary.kept} kept, ${summary.documents - summary.kept} excluded (${Object.entries(summary.excluded).map(([k, v]) => `${k} ${v}`).join(", ") || "none"})`,
+      "",
+      table(["phase / stage", "seconds", "MB/s"], rows),
+      "",
+      `CPU time: ${cpuSeconds.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}) → ${(mb / cpuSeconds).toFixed(1)} MB per CPU-second`,
+      `peak RSS: ${(peakRss / 1024 / 1024).toFixed(0)} MB`,
+      `node ${process.version}, ${process.platform}/${process.arch}`
+    ].join("\n")
+  )
+  if (!process.argv.includes("--keep")) rmSync(work, { recursive: true, force: true })
+}
+
+main().catch((e) => {
+  console.error(`bench failed: ${(e as Error).message ?? String(e)}`)
+  process.exitCode = 1
+})

@@ -25,6 +25,8 @@ export interface AcervoSettings {
   /** Archive expansion bounds applied by `submit`. */
   readonly maxArchiveBytes: number
   readonly maxArchiveRatio: number
+  /** Deepest XML element nesting accepted; deeper files are refused as unsafe. */
+  readonly maxXmlDepth: number
   /** Fixed clock for reproducible rebuilds (seconds since the epoch), as in reproducible-builds.org. */
   readonly sourceDateEpoch: Option.Option<number>
 }
@@ -76,6 +78,10 @@ export const settingsConfig: Config.Config<AcervoSettings> = Config.all({
   maxArchiveRatio: Config.number("ACERVO_MAX_ARCHIVE_RATIO").pipe(
     Config.withDefault(200),
     Config.withDescription("largest expanded/compressed ratio of a submitted archive")
+  ),
+  maxXmlDepth: Config.integer("ACERVO_MAX_XML_DEPTH").pipe(
+    Config.withDefault(256),
+    Config.withDescription("deepest XML nesting accepted")
   ),
   sourceDateEpoch: Config.option(Config.integer("SOURCE_DATE_EPOCH"))
 })

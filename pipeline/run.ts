@@ -33,7 +33,7 @@ export interface ProcessSummary {
 
 const unsupported = (file: FileToRead): Stream.Stream<IngestItem> =>
   Stream.make(
-    rejected(file, { localId: file.documentId ?? file.path, line: 0 }, "unsupported-format", `acervo has no reader for ${file.path}; convert it to .txt, .md, .jsonl or .jsonl.gz`),
+    rejected(file, { localId: file.documentId ?? file.path, line: 0 }, "unsupported-format", `acervo has no reader for ${file.path}; convert it to a format acervo reads (see the README's list of formats)`),
     { _tag: "FileDone", fileId: file.fileId, units: 1 } as IngestItem
   )
 
@@ -161,8 +161,8 @@ export const processPending = Effect.gen(function* () {
   ).pipe(
     Stream.flatMap((file) => {
       fileIds.set(`${file.batchSeq}\u0000${file.path}`, file.fileId)
-      const reader = readerFor(file.path)
-      return reader ? reader.read(file, { maxDocumentBytes: settings.maxDocumentBytes }) : unsupported(file)
+      const reader = readerFor(file.path, file.fields.reader)
+      return reader ? reader.read(file, { maxDocumentBytes: settings.maxDocumentBytes, maxDepth: settings.maxXmlDepth }) : unsupported(file)
     }),
     Stream.grouped(settings.chunkDocuments),
     Stream.mapEffect((chunk) => processChunk(Chunk.toReadonlyArray(chunk))),

@@ -51,6 +51,26 @@ export const DocumentKind = Schema.Literal(
 
 const StringOrList = Schema.Union(Schema.String, Schema.Array(Schema.String))
 
+/** How format readers treat a document; set per document or in the batch defaults. */
+export const ReaderOptions = Schema.Struct({
+  tei: Schema.optional(Schema.Struct({
+    notes: Schema.optional(Schema.Boolean),
+    sections: Schema.optional(Schema.Array(Schema.Literal("front", "body", "back")))
+  })),
+  elan: Schema.optional(Schema.Struct({
+    transcriptionTypes: Schema.optional(Schema.Array(Schema.String)),
+    transcriptionTiers: Schema.optional(Schema.Array(Schema.String)),
+    translationTypes: Schema.optional(Schema.Array(Schema.String)),
+    translations: Schema.optional(Schema.Literal("documents", "drop"))
+  })),
+  transcript: Schema.optional(Schema.Struct({
+    speakers: Schema.Record({ key: Schema.String, value: LanguageCode }),
+    noise: Schema.optional(Schema.String)
+  })),
+  subtitles: Schema.optional(Schema.Struct({ soundCues: Schema.optional(Schema.Boolean) }))
+})
+export type ReaderOptions = typeof ReaderOptions.Type
+
 /** Fields a document may carry, each falling back to the batch's `defaults`. */
 export const documentFieldSchemas = {
   language: Schema.optional(LanguageCode),
@@ -63,7 +83,8 @@ export const documentFieldSchemas = {
   created: Schema.optional(Schema.String),
   place: Schema.optional(Schema.String),
   rights: Schema.optional(Schema.String),
-  metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  reader: Schema.optional(ReaderOptions)
 }
 
 export const DocumentFields = Schema.Struct(documentFieldSchemas)

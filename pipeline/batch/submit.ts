@@ -5,7 +5,7 @@ import { dirname, join, relative, sep } from "node:path"
 import { pipeline } from "node:stream/promises"
 import { Writable } from "node:stream"
 import { createGunzip } from "node:zlib"
-import { readerFor } from "../../stages/ingest/readers/index.ts"
+import { readerFor, readers } from "../../stages/ingest/readers/index.ts"
 import { resolveLicense } from "../../licenses/expression.ts"
 import { defaultRegistry } from "../../licenses/partner-licenses.ts"
 import { Catalog, type NewFile } from "../catalog/catalog.ts"
@@ -14,6 +14,7 @@ import { Settings } from "../config.ts"
 import { BatchRejected, InputNotFound, type BatchProblem } from "../errors.ts"
 import { canonicalJson, sha256Hex } from "../hashing.ts"
 import { archiveKind, expandArchive } from "./archive.ts"
+import { isBag, verifyBag, type BagInfo } from "./bagit.ts"
 import { decodeAll } from "./problems.ts"
 import { BatchManifest, knownFieldNames, type DocumentFields } from "./schema.ts"
 
@@ -25,6 +26,8 @@ export interface SubmitResult {
   readonly documents: number
   readonly warnings: ReadonlyArray<BatchProblem>
 }
+
+const supportedExtensions = [...new Set(readers.flatMap((r) => r.extensions))].join(", ")
 
 const IGNORED = new Set([".DS_Store", "Thumbs.db", "__MACOSX"])
 
@@ -68,7 +71,7 @@ const gzipIntact = async (path: string): Promise<string | undefined> => {
 
 /** The folder holding batch.json: the root itself, or the one folder an archive wraps it in. */
 const findBatchRoot = (dir: string): string | undefined => {
-  if (existsSync(join(dir, "batch.json"))) return dir
+  if (existsSync(join(dir, "batch.json")) || isBag(dir)) return dir
   const entries = readdirSync(dir).filter((n) => !IGNORED.has(n))
   if (entries.length === 1 && statSync(join(dir, entries[0]!)).isDirectory()) return findBatchRoot(join(dir, entries[0]!))
   return undefined
@@ -99,6 +102,18 @@ const missingPaths = (root: string, json: unknown): Array<BatchProblem> => {
 }
 
 const escapesRoot = (path: string) => path.startsWith("/") || path.split("/").includes("..")
+
+/**
+ * XML that declares entities in its DTD (XXE, billion laughs) is refused at the door; the readers'
+ * parser would refuse it too, but then the batch would already be registered.
+ */
+const unsafeXmlProlog = (path: string): string | undefined => {
+  const head = readFileSync(path).subarray(0, 64 * 1024).toString("latin1")
+  const doctype = /<!DOCTYPE[\s\S]*?(?:\]\s*>|>)/i.exec(head)?.[0]
+  if (!doctype) return undefined
+  if (/<!ENTITY/i.test(doctype)) return "declares entities in its DOCTYPE (external entities or entity expansion: XXE, billion laughs); acervo never expands them"
+  return undefined
+}
 
 interface ValidatedBatch {
   readonly manifest: BatchManifest
@@ -169,12 +184,12 @@ const validateFolder = (root: string, institutionOverride: string | undefined) =
       for (const path of present) chosen.push({ path, id: undefined, fields: defaults, at: "$.defaults" })
     }
     if (chosen.length === 0 && problems.length === 0) {
-      problems.push({ file: "batch.json", path: "$.documents", problem: "the batch has no documents", expected: "at least one document file (.txt, .md, .jsonl, .jsonl.gz)", fatal: true })
+      problems.push({ file: "batch.json", path: "$.documents", problem: "the batch has no documents", expected: `at least one document file (${supportedExtensions})`, fatal: true })
     }
     for (const doc of chosen) {
-      const reader = readerFor(doc.path)
+      const reader = readerFor(doc.path, doc.fields.reader)
       if (!reader) {
-        problems.push({ file: doc.path, path: "", problem: "is in a format acervo does not read; it will be excluded as unsupported-format", expected: "one of .txt, .md, .jsonl, .jsonl.gz", fatal: false })
+        problems.push({ file: doc.path, path: "", problem: "is in a format acervo does not read; it will be excluded as unsupported-format", expected: `one of ${supportedExtensions}`, fatal: false })
         continue
       }
       if (reader.format === "jsonl") continue
@@ -199,6 +214,12 @@ const validateFolder = (root: string, institutionOverride: string | undefined) =
       if (path.toLowerCase().endsWith(".gz") && chosen.some((c) => c.path === path)) {
         const damage = await gzipIntact(join(root, path))
         if (damage) problems.push({ file: path, path: "", problem: `gzip data is damaged or truncated (${damage})`, expected: "a complete .gz file; compress it again", fatal: true })
+      }
+    }
+    for (const c of chosen) {
+      if (/\.(xml|eaf)$/i.test(c.path)) {
+        const unsafe = unsafeXmlProlog(join(root, c.path))
+        if (unsafe) problems.push({ file: c.path, path: "", problem: unsafe, expected: "XML without a DTD that declares entities", fatal: true })
       }
     }
     const files: Array<NewFile> = chosen.map((c) => ({
@@ -251,7 +272,7 @@ const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.E
       return yield* new InputNotFound({ path: input, hint: "no such file or folder; give a batch folder holding batch.json, or a .tar, .tar.gz or .zip of one" })
     }
     if (statSync(input).isDirectory()) {
-      if (!existsSync(join(input, "batch.json"))) {
+      if (!existsSync(join(input, "batch.json")) && !isBag(input)) {
         return yield* new BatchRejected({ source: input, problems: [{ file: "batch.json", path: "", problem: "is missing", expected: "a batch.json at the root of the batch folder", fatal: true }] })
       }
       return yield* use(input)
@@ -270,7 +291,7 @@ const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.E
           yield* expandArchive(input, staging, { maxBytes: settings.maxArchiveBytes, maxRatio: settings.maxArchiveRatio })
           const root = findBatchRoot(staging)
           if (!root) {
-            return yield* new BatchRejected({ source: input, problems: [{ file: "batch.json", path: "", problem: "is not in the archive", expected: "batch.json at the archive's root or inside its single top folder", fatal: true }] })
+            return yield* new BatchRejected({ source: input, problems: [{ file: "batch.json", path: "", problem: "is not in the archive", expected: "batch.json (or a BagIt bag) at the archive's root or inside its single top folder", fatal: true }] })
           }
           return yield* use(root)
         }),
@@ -280,10 +301,21 @@ const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.E
 
 /** Validates a batch (folder or archive), stores it read-only by content hash and registers it. */
 export const submitBatch = (input: string, institutionOverride?: string) =>
-  withStagedInput(input, (root) =>
+  withStagedInput(input, (given) =>
     Effect.gen(function* () {
       const settings = yield* Settings
       const catalog = yield* Catalog
+      let root = given
+      let bagInfo: BagInfo | undefined
+      if (isBag(given)) {
+        const bag = yield* Effect.promise(() => verifyBag(given))
+        if (!existsSync(join(given, "data", "batch.json"))) {
+          bag.problems.push({ file: "data/batch.json", path: "", problem: "is missing: the bag's payload is not an acervo batch", expected: "the batch folder (with batch.json) as the bag's data/", fatal: true })
+        }
+        if (bag.problems.length > 0) return yield* new BatchRejected({ source: input, problems: bag.problems })
+        bagInfo = bag.info
+        root = join(given, "data")
+      }
       const validated = yield* validateFolder(root, institutionOverride)
       if (!("manifest" in validated)) return yield* new BatchRejected({ source: input, problems: validated.problems })
       const problems = [...validated.problems]
@@ -309,7 +341,8 @@ export const submitBatch = (input: string, institutionOverride?: string) =>
         manifestJson: validated.manifestJson,
         storedPath,
         submittedAt: yield* nowIso,
-        files: validated.files
+        files: validated.files,
+        bagInfo
       })
       return { status: "registered", institution: validated.institution, batchId, contentSha256, documents: validated.files.length, warnings } satisfies SubmitResult
     })

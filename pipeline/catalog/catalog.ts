@@ -4,6 +4,7 @@ import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
 import { Effect, Layer } from "effect"
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
+import type { BagInfo } from "../batch/bagit.ts"
 import type { DocumentFields } from "../batch/schema.ts"
 import { CatalogError } from "../errors.ts"
 import { canonicalJson } from "../hashing.ts"
@@ -21,6 +22,7 @@ export interface BatchRow {
   readonly collection: string | null
   readonly stored_path: string
   readonly submitted_at: string
+  readonly bag_info_json: string | null
 }
 
 export interface NewFile {
@@ -103,6 +105,7 @@ const make = Effect.gen(function* () {
     storedPath: string
     submittedAt: string
     files: ReadonlyArray<NewFile>
+    bagInfo?: BagInfo | undefined
   }) =>
     sql
       .withTransaction(
@@ -115,7 +118,8 @@ const make = Effect.gen(function* () {
             collection: batch.collection ?? null,
             manifest_json: batch.manifestJson,
             stored_path: batch.storedPath,
-            submitted_at: batch.submittedAt
+            submitted_at: batch.submittedAt,
+            bag_info_json: batch.bagInfo ? canonicalJson(batch.bagInfo) : null
           })} RETURNING seq`
           const seq = inserted[0]!.seq
           for (let i = 0; i < batch.files.length; i += 200) {
@@ -134,7 +138,8 @@ const make = Effect.gen(function* () {
             institution: batch.institution,
             batch: batch.batchId,
             sha256: batch.contentSha256,
-            files: batch.files.length
+            files: batch.files.length,
+            ...(batch.bagInfo ? { bag: batch.bagInfo.fields } : {})
           })
           return seq
         })

@@ -108,5 +108,6 @@ export const migrations = {
       prev_hash TEXT NOT NULL,
       hash TEXT NOT NULL
     )`
-  )
+  ),
+  "0002_bag_info": statements(`ALTER TABLE batches ADD COLUMN bag_info_json TEXT`)
 }

@@ -1,6 +1,8 @@
-import type { Stream } from "effect"
+import { Effect, Stream } from "effect"
 import type { DocumentFields } from "../../pipeline/batch/schema.ts"
-import { recordIdOf } from "../../pipeline/hashing.ts"
+import { recordIdOf, sha256Hex } from "../../pipeline/hashing.ts"
+import { resolveLicense } from "../../licenses/expression.ts"
+import { defaultRegistry } from "../../licenses/partner-licenses.ts"
 import type { Note, PipelineDocument, SourceRef } from "../stage.ts"
 
 /** A registered file of a batch, as the catalog hands it to ingest. */
@@ -25,6 +27,8 @@ export interface FileToRead {
 
 export interface ReaderLimits {
   readonly maxDocumentBytes: number
+  /** Deepest element nesting accepted in XML formats. */
+  readonly maxDepth: number
 }
 
 export type IngestItem =
@@ -77,3 +81,72 @@ export const rejected = (
   document: documentFrom(file, { localId: at.localId, line: at.line, fields: at.fields ?? file.fields, text: "", encoding: "", rawBytes: 0 }),
   reason: { stage: "ingest", code, detail }
 })
+
+/** Metadata a structured format carries about itself (TEI header, EAF licence, ALTO processing). */
+export interface FileMetadata {
+  readonly title?: string | undefined
+  readonly creators?: ReadonlyArray<string> | undefined
+  readonly created?: string | undefined
+  readonly language?: string | undefined
+  readonly license?: string | undefined
+  readonly licenseSource?: string | undefined
+  readonly metadata?: Record<string, unknown> | undefined
+}
+
+/**
+ * Merges what the file says about itself under what the partner declared: declared fields win.
+ * A file licence that differs from the declared one is flagged `license-conflict` and both apply
+ * (`declared AND file`, the most restrictive) until a person resolves it.
+ */
+export const withFileMetadata = (doc: PipelineDocument, file: FileMetadata): PipelineDocument => {
+  const f = doc.fields
+  const fields = {
+    ...f,
+    ...(f.title === undefined && file.title ? { title: file.title } : {}),
+    ...(f.creators === undefined && file.creators && file.creators.length > 0 ? { creators: [...file.creators] } : {}),
+    ...(f.created === undefined && file.created ? { created: file.created } : {}),
+    ...(f.language === undefined && file.language ? { language: file.language } : {}),
+    ...(file.metadata ? { metadata: { ...(f.metadata ?? {}), ...file.metadata } } : {})
+  }
+  const flags = [...doc.flags]
+  if (file.license) {
+    if (!f.license) {
+      fields.license = file.license
+      flags.push({ stage: "ingest", code: "license-from-file", detail: `no licence was declared; the file's own (${file.licenseSource ?? "metadata"}) says ${file.license}` })
+    } else if (!sameLicense(f.license, file.license)) {
+      fields.license = `(${f.license}) AND ${file.license}`
+      flags.push({ stage: "ingest", code: "license-conflict", detail: `declared ${f.license}, but the file's ${file.licenseSource ?? "metadata"} says ${file.license}; both apply until resolved` })
+    }
+  }
+  return { ...doc, fields, flags }
+}
+
+const sameLicense = (a: string, b: string) => {
+  if (a.trim() === b.trim()) return true
+  const ra = resolveLicense(a, defaultRegistry)
+  const rb = resolveLicense(b, defaultRegistry)
+  return ra._tag === "Resolved" && rb._tag === "Resolved" && ra.license.terms.join() === rb.license.terms.join()
+}
+
+/** A stable stand-in for a person's name, the same across every file of one institution. */
+export const pseudonym = (institution: string, name: string): string =>
+  `S-${sha256Hex(`acervo-speaker/1\u0000${institution}\u0000${name.trim().toLowerCase()}`).slice(0, 6)}`
+
+const fileDone = (file: FileToRead): IngestItem => ({ _tag: "FileDone", fileId: file.fileId, units: 1 })
+
+/**
+ * A reader for formats whose documents come out once the whole file has been read (one text file,
+ * one TEI edition, one ELAN transcript). The file itself is streamed by the format's parser; a
+ * failure becomes a rejected item with `describe`'s reason, never a failed stream.
+ */
+export const wholeFileReader =
+  (read: (file: FileToRead, limits: ReaderLimits) => Promise<ReadonlyArray<IngestItem>>, describe: (file: FileToRead, error: unknown) => IngestItem) =>
+  (file: FileToRead, limits: ReaderLimits): Stream.Stream<IngestItem> =>
+    file.doneUnits > 0
+      ? Stream.make(fileDone(file))
+      : Stream.fromIterableEffect(Effect.promise(() => read(file, limits).catch((e: unknown) => [describe(file, e)]))).pipe(
+          Stream.concat(Stream.make(fileDone(file)))
+        )
+
+export const unreadable = (file: FileToRead, error: unknown): IngestItem =>
+  rejected(file, { localId: file.documentId ?? file.path, line: 0 }, "unreadable", (error as Error).message ?? String(error))

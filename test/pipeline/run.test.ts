@@ -12,7 +12,7 @@ import { verifyRelease } from "../../manifests/verify.ts"
 import type { ReleaseRecord } from "../../stages/shard/record.ts"
 import type { AcervoSettings, Settings } from "../../pipeline/config.ts"
 import type { Progress } from "../../pipeline/progress.ts"
-import { sampleBatches, sampleBatchNames, tempDir, withApp } from "../helpers.ts"
+import { fixture, sampleBatches, sampleBatchNames, tempDir, withApp } from "../helpers.ts"
 
 const run = <A, E, R extends Catalog | Settings | Progress>(home: string, effect: Effect.Effect<A, E, R>, overrides: Partial<AcervoSettings> = {}) =>
   Effect.runPromise(withApp(home, overrides)(effect) as Effect.Effect<A, unknown>)
@@ -139,6 +139,54 @@ describe("the whole pipeline on the sample corpus", () => {
   })
 })
 
+describe("partner formats through the pipeline", () => {
+  it("reads TEI, ALTO, ELAN, WebVTT and speaker-labelled transcripts in one batch into kept documents", async () => {
+    const home = tempDir()
+    const dir = join(tempDir(), "formatos")
+    mkdirSync(dir)
+    const copies: Array<[string, string]> = [
+      ["formats/tei/eltec-por-POR0066-innocente.xml", "tei/innocente.xml"],
+      ["formats/alto/ocrsamples-alto2-abbyy-fr-417576986_0012.alto.xml", "alto/page-12.alto.xml"],
+      ["formats/elan/poio-turkish-igt.eaf", "elan/turkish.eaf"],
+      ["formats/webvtt/ableplayer-wwa-captions-es.vtt", "vtt/captions-es.vtt"],
+      ["avenue/nmlch-lfjmcB2.raw-latin1.txt", "avenue/nmlch-lfjmcB2.txt"]
+    ]
+    for (const [from, to] of copies) {
+      mkdirSync(join(dir, to, ".."), { recursive: true })
+      writeFileSync(join(dir, to), readFileSync(fixture(from)))
+    }
+    writeFileSync(join(dir, "batch.json"), JSON.stringify({
+      format: "acervo-batch/1",
+      institution: "archivo-formatos",
+      defaults: { license: "CC-BY-NC-SA-4.0", consent: { basis: "license", reference: "r", scope: ["pretraining"] } },
+      documents: [
+        { path: "tei/innocente.xml", id: "innocente" },
+        { path: "alto/page-12.alto.xml", id: "page-12" },
+        { path: "elan/turkish.eaf", id: "turkish" },
+        { path: "vtt/captions-es.vtt", id: "captions" },
+        { path: "avenue/nmlch-lfjmcB2.txt", id: "avenue", reader: { transcript: { speakers: { M: "arn", C: "spa" } } } }
+      ]
+    }))
+    await run(home, submitBatch(dir))
+    const summary = await run(home, processPending)
+    expect(summary).toMatchObject({ files: 5, documents: 7, kept: 7 })
+    const db = new Database(join(home, "catalog.db"), { readonly: true })
+    const docs = db.prepare("SELECT local_id, lang, license FROM documents ORDER BY local_id").all()
+    const flags = db.prepare("SELECT d.local_id, n.code FROM notes n JOIN documents d USING (record_id) WHERE n.kind = 'flag' AND n.code = 'license-conflict'").all()
+    db.close()
+    expect(docs).toEqual([
+      { local_id: "avenue#arn", lang: "arn", license: "CC-BY-NC-SA-4.0" },
+      { local_id: "avenue#spa", lang: "spa", license: "CC-BY-NC-SA-4.0" },
+      { local_id: "captions", lang: "spa", license: "CC-BY-NC-SA-4.0" },
+      { local_id: "innocente", lang: "por", license: "(CC-BY-NC-SA-4.0) AND CC-BY-4.0" },
+      { local_id: "page-12", lang: "fra", license: "CC-BY-NC-SA-4.0" },
+      { local_id: "turkish", lang: "tur", license: "CC-BY-NC-SA-4.0" },
+      { local_id: "turkish#translation-1", lang: "eng", license: "CC-BY-NC-SA-4.0" }
+    ])
+    expect(flags).toEqual([{ local_id: "innocente", code: "license-conflict" }])
+  })
+})
+
 describe("catalog", () => {
   it("migrates a new database once and keeps a hash-chained ledger that names the first changed entry", async () => {
     const home = tempDir()
@@ -148,14 +196,14 @@ describe("catalog", () => {
     const db = new Database(join(home, "catalog.db"))
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name)
     expect(tables).toEqual(expect.arrayContaining(["batches", "files", "documents", "notes", "texts", "dedup_keys", "runs", "releases", "release_shards", "ledger", "effect_sql_migrations"]))
-    expect(db.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: 1 })
+    expect(db.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: 2 })
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
     db.close()
     const ok = await run(home, Effect.flatMap(Catalog, (c) => c.verifyLedger))
     expect(ok).toEqual({ entries: 3, broken: undefined })
     const db2 = new Database(join(home, "catalog.db"))
     db2.prepare("UPDATE ledger SET entry_json = replace(entry_json, '\"files\":2', '\"files\":3') WHERE seq = 1").run()
-    expect(db2.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: 1 })
+    expect(db2.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: 2 })
     db2.close()
     const broken = await run(home, Effect.flatMap(Catalog, (c) => c.verifyLedger))
     expect(broken.broken).toMatchObject({ seq: 1 })

@@ -1,11 +1,13 @@
 import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, statSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, statSync, writeFileSync } from "node:fs"
+import { createHash } from "node:crypto"
 import { join } from "node:path"
 import { gzipSync } from "node:zlib"
 import * as tar from "tar"
 import yazl from "yazl"
 import { submitBatch } from "../../pipeline/batch/submit.ts"
+import { verifyBag } from "../../pipeline/batch/bagit.ts"
 import { Catalog } from "../../pipeline/catalog/catalog.ts"
 import type { BatchRejected } from "../../pipeline/errors.ts"
 import { copyBatch, sampleBatches, tempDir, withApp } from "../helpers.ts"
@@ -202,5 +204,92 @@ describe("hostile archives", () => {
     mkdirSync(join(out, ".."), { recursive: true })
     writeFileSync(out, gzipSync("just some text, not a tar"))
     expect(await refusal(out)).toMatch(/archive/)
+  })
+})
+
+describe("BagIt bags", () => {
+  const bagFixture = (name: string) => join(fixtureDir, name)
+  const fixtureDir = join(sampleBatches, "..", "..", "..", "test", "fixtures", "formats", "bagit")
+
+  /** Wraps a sample batch into a bag whose data/ is the batch, as an archive's bagging tool would. */
+  const makeBag = (batch: string, extraInfo: Record<string, string> = {}) => {
+    const bag = join(tempDir(), `${batch}-bag`)
+    mkdirSync(bag)
+    cpSync(join(sampleBatches, batch), join(bag, "data"), { recursive: true })
+    const files: Array<string> = []
+    const walk = (d: string, prefix: string) => {
+      for (const n of readdirSync(d).sort()) {
+        const full = join(d, n)
+        if (statSync(full).isDirectory()) walk(full, `${prefix}${n}/`)
+        else files.push(`${prefix}${n}`)
+      }
+    }
+    walk(join(bag, "data"), "data/")
+    const bytes = files.reduce((n, f) => n + statSync(join(bag, f)).size, 0)
+    for (const algorithm of ["sha256", "md5"]) {
+      writeFileSync(join(bag, `manifest-${algorithm}.txt`), files.map((f) => `${createHash(algorithm).update(readFileSync(join(bag, f))).digest("hex")}  ${f}`).join("\n") + "\n")
+    }
+    writeFileSync(join(bag, "bagit.txt"), "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    const info = { "Source-Organization": "Universidad Demo", "External-Identifier": "UD-2026-17", "Payload-Oxum": `${bytes}.${files.length}`, ...extraInfo }
+    writeFileSync(join(bag, "bag-info.txt"), Object.entries(info).map(([k, v]) => `${k}: ${v}`).join("\n") + "\n")
+    const tags = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-md5.txt"]
+    writeFileSync(join(bag, "tagmanifest-sha256.txt"), tags.map((f) => `${createHash("sha256").update(readFileSync(join(bag, f))).digest("hex")} ${f}`).join("\n") + "\n")
+    return bag
+  }
+
+  it("verifies the fixity of real bags: several manifests, BagIt 1.0, UTF-16 tag files", async () => {
+    const multi = await verifyBag(bagFixture("gobagit-valid-multi-manifests"))
+    expect(multi.problems).toEqual([])
+    expect(multi.info).toMatchObject({ version: "0.97", algorithms: ["sha256", "sha512"], payloadFiles: 1, fields: { "Payload-Oxum": "20.1" } })
+    expect((await verifyBag(bagFixture("loc-conformance-v1.0-basicBag"))).problems).toEqual([])
+    const utf16 = await verifyBag(bagFixture("loc-conformance-v0.97-utf16-tag-files"))
+    expect(utf16.problems).toEqual([])
+    expect(utf16.info.fields).toMatchObject({ "Contact-Name": "Chris Adams", "Payload-Oxum": "58.2" })
+    expect(utf16.info.algorithms).toEqual(["md5"])
+  })
+
+  it("refuses a valid bag whose payload is not an acervo batch", async () => {
+    const home = tempDir()
+    const error = Either.getLeft(await submitIn(home, bagFixture("loc-conformance-v1.0-basicBag"))).pipe((o) => (o._tag === "Some" ? o.value : undefined)) as BatchRejected
+    expect(error.problems).toEqual([expect.objectContaining({ file: "data/batch.json" })])
+    await expectNothingRegistered(home)
+  })
+
+  it("registers a bag holding a batch, keeping bag-info fields, as a folder and as a .tar.gz", async () => {
+    const home = tempDir()
+    const bag = makeBag("universidad-udhr")
+    const result = Either.getOrThrow(await submitIn(home, bag))
+    expect(result).toMatchObject({ status: "registered", institution: "universidad-demo", batchId: "fondo-ddhh-01", documents: 2 })
+    const [row] = await registered(home)
+    expect(JSON.parse(row!.bag_info_json!)).toMatchObject({ fields: { "Source-Organization": "Universidad Demo", "External-Identifier": "UD-2026-17" }, algorithms: ["md5", "sha256"] })
+    const archived = Either.getOrThrow(await submitIn(home, await tarGz(bag, join(tempDir(), "bag.tar.gz"))))
+    expect(archived.status).toBe("already-registered")
+  })
+
+  it("refuses a bag that fails fixity, naming the file, and one whose Payload-Oxum is wrong", async () => {
+    const home = tempDir()
+    const bag = makeBag("universidad-udhr")
+    writeFileSync(join(bag, "data", "preambulo.md"), readFileSync(join(bag, "data", "preambulo.md"), "utf8").replace("libertad", "liberdad"))
+    const error = Either.getLeft(await submitIn(home, bag)).pipe((o) => (o._tag === "Some" ? o.value : undefined)) as BatchRejected
+    expect(error.problems.map((p) => [p.file, p.problem.split(":")[0]])).toEqual(
+      expect.arrayContaining([["data/preambulo.md", "fails fixity"]])
+    )
+    expect(error.problems.every((p) => p.file === "data/preambulo.md")).toBe(true)
+    const oxum = makeBag("universidad-udhr", { "Payload-Oxum": "1.1" })
+    const oxumError = Either.getLeft(await submitIn(home, oxum)).pipe((o) => (o._tag === "Some" ? o.value : undefined)) as BatchRejected
+    expect(oxumError.problems).toEqual([expect.objectContaining({ file: "bag-info.txt", problem: expect.stringContaining("Payload-Oxum is 1.1") })])
+    await expectNothingRegistered(home)
+  })
+
+  it("refuses at submit a batch holding XML that declares entities", async () => {
+    const home = tempDir()
+    const dir = copyBatch("universidad-udhr")
+    writeFileSync(join(dir, "carta.xml"), `<?xml version="1.0"?><!DOCTYPE TEI [<!ENTITY x SYSTEM "file:///etc/passwd">]><TEI><text><body><p>&x;</p></body></text></TEI>`)
+    const manifest = JSON.parse(readFileSync(join(dir, "batch.json"), "utf8"))
+    manifest.documents.push({ path: "carta.xml", id: "carta" })
+    writeFileSync(join(dir, "batch.json"), JSON.stringify(manifest))
+    const error = Either.getLeft(await submitIn(home, dir)).pipe((o) => (o._tag === "Some" ? o.value : undefined)) as BatchRejected
+    expect(error.problems).toEqual([expect.objectContaining({ file: "carta.xml", problem: expect.stringContaining("XXE") })])
+    await expectNothingRegistered(home)
   })
 })

@@ -13,9 +13,9 @@ const fileAt = (storedPath: string, path = storedPath, extra: Partial<FileToRead
 })
 
 const readAll = (file: FileToRead, maxDocumentBytes = 16 * 1024 * 1024): Promise<Array<IngestItem>> => {
-  const reader = readerFor(file.path)
+  const reader = readerFor(file.path, file.fields.reader)
   if (!reader) throw new Error(`no reader for ${file.path}`)
-  return Effect.runPromise(Stream.runCollect(reader.read(file, { maxDocumentBytes })).pipe(Effect.map(Chunk.toArray)))
+  return Effect.runPromise(Stream.runCollect(reader.read(file, { maxDocumentBytes, maxDepth: 256 })).pipe(Effect.map(Chunk.toArray)))
 }
 
 describe("plain text reader", () => {

@@ -1,7 +1,6 @@
-import { Effect, Stream } from "effect"
 import { readFile } from "node:fs/promises"
 import { decodeText } from "../encoding.ts"
-import { documentFrom, rejected, type DocumentReader, type FileToRead, type IngestItem, type ReaderLimits } from "../reader.ts"
+import { documentFrom, rejected, unreadable, wholeFileReader, type DocumentReader, type FileToRead, type IngestItem, type ReaderLimits } from "../reader.ts"
 
 const readWhole = async (file: FileToRead, limits: ReaderLimits): Promise<IngestItem> => {
   const at = { localId: file.documentId ?? file.path, line: 0 }
@@ -30,10 +29,5 @@ const readWhole = async (file: FileToRead, limits: ReaderLimits): Promise<Ingest
 export const plainTextReader: DocumentReader = {
   format: "text",
   extensions: [".txt", ".md", ".markdown", ".text"],
-  read: (file, limits) =>
-    file.doneUnits > 0
-      ? Stream.make<Array<IngestItem>>({ _tag: "FileDone", fileId: file.fileId, units: 1 })
-      : Stream.fromEffect(Effect.promise(() => readWhole(file, limits))).pipe(
-          Stream.concat(Stream.make<Array<IngestItem>>({ _tag: "FileDone", fileId: file.fileId, units: 1 }))
-        )
+  read: wholeFileReader(async (file, limits) => [await readWhole(file, limits)], unreadable)
 }

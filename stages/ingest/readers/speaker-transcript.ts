@@ -1,0 +1,74 @@
+import { readFile } from "node:fs/promises"
+import { decodeText } from "../encoding.ts"
+import { documentFrom, rejected, unreadable, withFileMetadata, wholeFileReader, type DocumentReader, type FileToRead, type IngestItem, type ReaderLimits } from "../reader.ts"
+
+/** Transcription noise such as <uh>, <Noise>, <%>, <Cough>; code-switch marks (<*SPA>, <SPA>) are read apart. */
+const DEFAULT_NOISE = "<(?:uh|uhm|hm|mm|Noise|%|P|Cough|Laugh|Throat|Breath|Sniff|Click|Lipsmack|Pause)>"
+const CODE_SWITCH = /<\*?([A-Z]{3})>\s*(\S*)/g
+const ANNOTATED_WORD = /<!\d*([^>]+)>/g
+const TURN = /^\s*([A-Za-z][A-Za-z0-9]*)\s*:\s?(.*)$/
+
+const iso6393OfMark = (mark: string) => mark.toLowerCase()
+
+/**
+ * Speaker-labelled transcripts (AVENUE and most oral-history collections): `reader.transcript.speakers`
+ * maps line prefixes to languages (`{"M": "arn", "C": "spa"}`). Each language becomes a document of
+ * its turns in order; header (`;`) and utterance-id lines are dropped, noise marks removed, and
+ * code-switch marks such as `<*SPA>word` kept as per-word language hints in the metadata.
+ */
+export const readSpeakerTranscript = async (file: FileToRead, limits: ReaderLimits): Promise<Array<IngestItem>> => {
+  const settings = file.fields.reader?.transcript
+  const at = { localId: file.documentId ?? file.path, line: 0 }
+  if (!settings) return [rejected(file, at, "unsupported-format", "no reader.transcript settings")]
+  if (file.bytes > limits.maxDocumentBytes) return [rejected(file, at, "too-large", `${file.bytes} bytes is over the document limit (ACERVO_MAX_DOCUMENT_BYTES)`)]
+  const decoded = decodeText(await readFile(file.storedPath))
+  if (decoded._tag === "InvalidUtf8") return [rejected(file, at, "invalid-utf8", `invalid UTF-8 at byte ${decoded.firstOffset}; re-save the file as UTF-8`)]
+  const noise = new RegExp(settings.noise ?? DEFAULT_NOISE, "gi")
+  const byLanguage = new Map<string, { lines: Array<string>; hints: Array<{ line: number; lang: string; word: string }> }>()
+  let unlabelled = 0
+  decoded.text.split(/\r\n|\r|\n/).forEach((raw, index) => {
+    const line = raw.trim()
+    if (!line || line.startsWith(";") || /^\S+:$/.test(line)) return
+    const turn = TURN.exec(line)
+    const lang = turn ? settings.speakers[turn[1]!] : undefined
+    if (!turn || !lang) {
+      unlabelled++
+      return
+    }
+    const entry = byLanguage.get(lang) ?? { lines: [], hints: [] }
+    byLanguage.set(lang, entry)
+    let content = turn[2]!.replace(noise, " ")
+    content = content.replace(CODE_SWITCH, (_m, mark: string, word: string) => {
+      if (word) entry.hints.push({ line: index + 1, lang: iso6393OfMark(mark), word: word.replace(ANNOTATED_WORD, "$1") })
+      return word
+    })
+    content = content.replace(ANNOTATED_WORD, "$1").replace(/\s+/g, " ").trim()
+    if (content) entry.lines.push(content)
+  })
+  const out: Array<IngestItem> = []
+  const order = [...new Set(Object.values(settings.speakers))]
+  order.forEach((lang, i) => {
+    const entry = byLanguage.get(lang)
+    if (!entry || entry.lines.length === 0) return
+    const doc = documentFrom(file, {
+      localId: `${at.localId}#${lang}`,
+      line: i + 1,
+      fields: { ...file.fields, language: lang },
+      text: entry.lines.join("\n"),
+      encoding: decoded.encoding,
+      rawBytes: i === 0 ? file.bytes : 0
+    })
+    out.push({
+      _tag: "Document",
+      document: withFileMetadata(doc, { metadata: { transcript: { language: lang, turns: entry.lines.length, unlabelled_lines: unlabelled, code_switch_hints: entry.hints } } })
+    })
+  })
+  if (out.length === 0) return [rejected(file, at, "empty-document", `no line starts with one of the speaker prefixes ${Object.keys(settings.speakers).join(", ")}`)]
+  return out
+}
+
+export const speakerTranscriptReader: DocumentReader = {
+  format: "speaker-transcript",
+  extensions: [".txt"],
+  read: wholeFileReader(readSpeakerTranscript, unreadable)
+}

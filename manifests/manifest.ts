@@ -32,7 +32,8 @@ export const Manifest = Schema.Struct({
     by_language: Schema.Record({ key: Schema.String, value: Tally }),
     by_license: Schema.Record({ key: Schema.String, value: Tally }),
     by_institution: Schema.Record({ key: Schema.String, value: Tally }),
-    by_profile: Schema.Record({ key: Schema.String, value: Tally })
+    by_profile: Schema.Record({ key: Schema.String, value: Tally }),
+    pii: Schema.Record({ key: Schema.String, value: Count })
   }),
   excluded: Schema.Record({ key: Schema.String, value: Count }),
   flagged: Schema.Record({ key: Schema.String, value: Count }),

@@ -7,7 +7,7 @@ import { ManagedRuntime } from "effect"
 import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { once } from "node:events"
 import { join } from "node:path"
-import { gunzipSync, createGzip, constants } from "node:zlib"
+import { createGzip, constants } from "node:zlib"
 import { submitBatch } from "./batch/submit.ts"
 import { appLayer } from "./cli/layers.ts"
 import { Progress } from "./progress.ts"
@@ -33,28 +33,30 @@ const random = (seed: number) => () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296
 }
 
-/** Paragraphs of real text per language, from the bundled sample corpus. */
+/** Paragraphs of real text per language, from the bundled reference texts (corpora/reference). */
 const pools = (): Record<string, Array<string>> => {
-  const batches = join(projectRoot, "corpora", "sample", "batches")
+  const reference = join(projectRoot, "corpora", "reference")
   const text = (path: string) => {
     const d = decodeText(readFileSync(path))
     return d._tag === "Decoded" ? d.text : ""
   }
-  const paragraphsOf = (t: string) => t.split(/\n\s*\n/).map((p) => p.trim()).filter((p) => p.length > 20)
-  const udhr = join(batches, "biblioteca-udhr", "textos")
-  const byPrefix = (prefix: string) => readdirSync(udhr).filter((f) => f.startsWith(prefix)).flatMap((f) => paragraphsOf(text(join(udhr, f))))
-  const avenueDir = join(batches, "avenue-transcripts", "transcripciones")
+  const paragraphsOf = (t: string) => t.split(/\n\s*\n/).map((p) => p.replace(/\s+/g, " ").trim()).filter((p) => p.length > 40)
+  const teiBody = (path: string) => text(path).replace(/[\s\S]*?<body>/, "").replace(/<\/body>[\s\S]*/, "").replace(/<\/(p|head|l)>/g, "\n\n").replace(/<[^>]+>/g, "")
+  const avenueDir = join(reference, "arn", "avenue")
   const avenueLines = readdirSync(avenueDir).flatMap((f) => text(join(avenueDir, f)).split(/\r\n|\r|\n/))
-  const turns = (prefix: string) => avenueLines.filter((l) => l.startsWith(prefix)).map((l) => l.slice(3).trim()).filter((l) => l.length > 10)
-  const rap = gunzipSync(readFileSync(join(batches, "rapanui-kieviet", "oraciones.jsonl.gz")))
-    .toString("utf8").trim().split("\n").flatMap((l) => (JSON.parse(l) as { text: string }).text.split("\n"))
+  const turns = (prefix: string) =>
+    avenueLines.filter((l) => l.startsWith(prefix)).map((l) => l.slice(3).replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim()).filter((l) => l.length > 10)
+  const rap = readFileSync(join(reference, "rap", "kieviet-grammar-examples.txt"), "utf8").split("\n").map((l) => l.trim()).filter(Boolean)
   return {
-    spa: [...byPrefix("es-"), ...turns("C:")],
-    por: byPrefix("pt-"),
-    arn: [...byPrefix("arn-"), ...turns("M:")],
+    spa: [...paragraphsOf(text(join(reference, "udhr", "spa.txt"))), ...paragraphsOf(teiBody(join(reference, "spa", "eltec-spa-SPA3026-clarin-pipa.xml"))), ...turns("C:")],
+    por: [...paragraphsOf(text(join(reference, "udhr", "por-BR.txt"))), ...paragraphsOf(text(join(reference, "udhr", "por-PT.txt"))), ...paragraphsOf(teiBody(join(reference, "por", "eltec-por-POR0066-innocente.xml")))],
+    arn: [...paragraphsOf(text(join(reference, "udhr", "arn.txt"))), ...turns("M:")],
     rap
   }
 }
+
+/** Personal data sprinkled into some paragraphs, so the pii stage does real work. */
+const PERSONAL = ["Escriba a archivo.oral@ufro.cl para más información.", "Contacto: +56 9 8765 4321.", "RUT 12.345.678-5.", "CPF 529.982.247-25.", "Ligue (11) 91234-5678."]
 
 const generate = async (dir: string, megabytes: number) => {
   rmSync(dir, { recursive: true, force: true })
@@ -87,9 +89,12 @@ const generate = async (dir: string, megabytes: number) => {
       else {
         const parts: Array<string> = []
         let length = 0
-        while (length < size) {
-          const p = paragraphs[Math.floor(next() * paragraphs.length)]!
-          parts.push(p)
+        // Consecutive paragraphs from a random start: real documents do not repeat a paragraph.
+        let at = Math.floor(next() * paragraphs.length)
+        for (let taken = 0; length < size && taken < paragraphs.length; taken++) {
+          const p = paragraphs[at]!
+          at = (at + 1) % paragraphs.length
+          parts.push(next() < 0.05 ? `${p} ${PERSONAL[Math.floor(next() * PERSONAL.length)]}` : p)
           length += p.length + 2
         }
         body = parts.join(lang === "rap" || lang === "arn" ? "\n" : "\n\n")

@@ -25,6 +25,8 @@ export interface AcervoSettings {
   /** Archive expansion bounds applied by `submit`. */
   readonly maxArchiveBytes: number
   readonly maxArchiveRatio: number
+  /** JSON file of per-language quality thresholds; undefined for the bundled defaults. */
+  readonly qualityThresholds: string | undefined
   /** Deepest XML element nesting accepted; deeper files are refused as unsafe. */
   readonly maxXmlDepth: number
   /** Fixed clock for reproducible rebuilds (seconds since the epoch), as in reproducible-builds.org. */
@@ -78,6 +80,10 @@ export const settingsConfig: Config.Config<AcervoSettings> = Config.all({
   maxArchiveRatio: Config.number("ACERVO_MAX_ARCHIVE_RATIO").pipe(
     Config.withDefault(200),
     Config.withDescription("largest expanded/compressed ratio of a submitted archive")
+  ),
+  qualityThresholds: Config.option(Config.string("ACERVO_QUALITY_THRESHOLDS")).pipe(
+    Config.map(Option.getOrUndefined),
+    Config.withDescription("JSON file of per-language quality thresholds (default: stages/quality/thresholds.json)")
   ),
   maxXmlDepth: Config.integer("ACERVO_MAX_XML_DEPTH").pipe(
     Config.withDefault(256),

@@ -127,6 +127,7 @@ const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: nu
     const shards: Array<ShardEntry> = []
     const attribution = new AttributionCollector()
     const totals = { documents: 0, characters: 0, by_language: {} as Tallies, by_license: {} as Tallies, by_institution: {} as Tallies, by_profile: {} as Tallies }
+    const pii: Record<string, number> = {}
     let outsideProfiles = 0
     const open = new Map<string, { file: ShardFile; part: number; rel: string; profile: string; lang: string }>()
     const closeShard = (key: string) =>
@@ -185,6 +186,7 @@ const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: nu
         tally(totals.by_license, row.license, record.text.length)
         tally(totals.by_institution, row.institution, record.text.length)
         tally(totals.by_profile, profile, record.text.length)
+        for (const [type, n] of Object.entries(record.pii)) pii[type] = (pii[type] ?? 0) + n
         const fields = JSON.parse(row.fields_json) as { creators?: string | ReadonlyArray<string> }
         if (row.attribution === 1) {
           attribution.add({
@@ -213,7 +215,8 @@ const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: nu
         by_language: sortedRecord(totals.by_language),
         by_license: sortedRecord(totals.by_license),
         by_institution: sortedRecord(totals.by_institution),
-        by_profile: sortedRecord(totals.by_profile)
+        by_profile: sortedRecord(totals.by_profile),
+        pii: sortedRecord(pii)
       }
     }
   })

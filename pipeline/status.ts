@@ -18,6 +18,7 @@ export interface StatusReport {
   readonly excluded: Record<string, number>
   readonly excluded_at: ReadonlyArray<{ stage: string; code: string; documents: number }>
   readonly flagged: Record<string, number>
+  readonly quality_by_language: ReadonlyArray<{ code: string; lang: string; documents: number }>
   readonly languages: Record<string, { documents: number; characters: number }>
 }
 
@@ -41,6 +42,7 @@ export const statusReport = (batchRef: string | undefined) =>
     const excluded = yield* catalog.countsByCode("exclusion", seq)
     const flagged = yield* catalog.countsByCode("flag", seq)
     const languages = seq === undefined ? yield* catalog.keptByLanguage : []
+    const qualityByLanguage = yield* catalog.exclusionsByLanguage("quality")
     const byStage: Record<string, { kept: number; excluded: number }> = {}
     let keptTotal = 0
     let excludedTotal = 0
@@ -70,6 +72,7 @@ export const statusReport = (batchRef: string | undefined) =>
       excluded: Object.fromEntries(excluded.map((r) => [r.code, r.n])),
       excluded_at: excluded.map((r) => ({ stage: r.stage, code: r.code, documents: r.n })),
       flagged: Object.fromEntries(flagged.map((r) => [r.code, r.n])),
+      quality_by_language: qualityByLanguage.map((r) => ({ code: r.code, lang: r.lang ?? "und", documents: r.n })),
       languages: Object.fromEntries(languages.map((l) => [l.lang, { documents: l.n, characters: l.chars }]))
     } satisfies StatusReport
   })
@@ -93,7 +96,8 @@ export const renderStatus = (r: StatusReport): string => {
     "",
     r.excluded_at.length ? table(["stage", "excluded because", "documents"], r.excluded_at.map((e) => [e.stage, e.code, e.documents])) : "exclusions: none",
     "",
-    Object.keys(r.flagged).length ? table(["flag", "documents"], Object.entries(r.flagged)) : "flags: none"
+    Object.keys(r.flagged).length ? table(["flag", "documents"], Object.entries(r.flagged)) : "flags: none",
+    ...(r.quality_by_language.length ? ["", table(["quality removal", "language", "documents"], r.quality_by_language.map((q) => [q.code, q.lang, q.documents]))] : [])
   ]
   if (Object.keys(r.languages).length) {
     parts.push("", table(["language", "kept", "characters"], Object.entries(r.languages).map(([l, t]) => [l, t.documents, t.characters])))

@@ -6,7 +6,7 @@ import { gateStage } from "./gate/gate.ts"
 import { langidStage } from "./langid/langid.ts"
 import { normalizeStage } from "./normalize/normalize.ts"
 import { piiStage } from "./pii/pii.ts"
-import { qualityStage } from "./quality/quality.ts"
+import { loadQualityConfig, qualityStage } from "./quality/quality.ts"
 import type { Stage, StageName } from "./stage.ts"
 
 /** The per-document stages, in order, between ingest (readers) and shard (the release phase). */
@@ -14,7 +14,7 @@ export const processingStages = (settings: AcervoSettings, now: Date): ReadonlyA
   normalizeStage,
   langidStage(settings),
   piiStage,
-  qualityStage,
+  qualityStage(loadQualityConfig(settings.qualityThresholds)),
   dedupStage,
   gateStage(settings, now)
 ]

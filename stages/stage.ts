@@ -51,6 +51,10 @@ export interface PipelineDocument {
   readonly language?: LanguageResult
   readonly duplicateOf?: string
   readonly gate?: GateResult
+  /** Redactions by type (`EMAIL`, `PHONE`, `ID-CL-RUT`, …). */
+  readonly pii?: Readonly<Record<string, number>>
+  /** Quality measurements the quality stage took. */
+  readonly quality?: Readonly<Record<string, number>>
 }
 
 export type StageOutcome =

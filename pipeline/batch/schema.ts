@@ -84,7 +84,9 @@ export const documentFieldSchemas = {
   place: Schema.optional(Schema.String),
   rights: Schema.optional(Schema.String),
   metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
-  reader: Schema.optional(ReaderOptions)
+  reader: Schema.optional(ReaderOptions),
+  /** Names (people, places) the partner wants replaced by <NAME> wherever they occur. */
+  redact: Schema.optional(Schema.Array(Schema.String))
 }
 
 export const DocumentFields = Schema.Struct(documentFieldSchemas)

@@ -50,6 +50,7 @@ export interface KeptRow {
   readonly attribution: number
   readonly profiles_json: string
   readonly fields_json: string
+  readonly pii_json: string | null
   readonly body: string
 }
 
@@ -244,6 +245,8 @@ const make = Effect.gen(function* () {
                 attribution: d.gate ? (d.gate.attribution ? 1 : 0) : null,
                 profiles_json: d.gate ? JSON.stringify(d.gate.profiles) : null,
                 fields_json: canonicalJson(d.fields),
+                pii_json: d.pii ? canonicalJson(d.pii) : null,
+                quality_json: d.quality ? canonicalJson(d.quality) : null,
                 run_id: runId
               }
             })
@@ -289,7 +292,7 @@ const make = Effect.gen(function* () {
   /** Kept documents with their text, in release order, a page at a time (keyset on lang, id). */
   const keptPage = (after: { lang: string; recordId: string }, limit: number) =>
     sql<KeptRow>`SELECT d.record_id, b.institution, b.batch_id, b.submitted_at, d.local_id, d.path, d.lang, d.lang_score, d.langs_json,
-         d.text_sha256, d.license, d.license_use, d.attribution, d.profiles_json, d.fields_json, t.body
+         d.text_sha256, d.license, d.license_use, d.attribution, d.profiles_json, d.fields_json, d.pii_json, t.body
        FROM documents d JOIN batches b ON b.seq = d.batch_seq JOIN texts t ON t.sha256 = d.text_sha256
        WHERE d.status = 'kept' AND (d.lang > ${after.lang} OR (d.lang = ${after.lang} AND d.record_id > ${after.recordId}))
        ORDER BY d.lang, d.record_id LIMIT ${limit}`.pipe(Effect.mapError(fail("reading kept documents")))
@@ -310,6 +313,10 @@ const make = Effect.gen(function* () {
       : sql<{ code: string; stage: string; n: number }>`SELECT n.code, n.stage, count(*) AS n FROM notes n JOIN documents d ON d.record_id = n.record_id
           WHERE n.kind = ${kind} AND d.batch_seq = ${batchSeq} GROUP BY n.code, n.stage ORDER BY n.code`
     ).pipe(Effect.mapError(fail("counting notes")))
+
+  const exclusionsByLanguage = (stage: string) =>
+    sql<{ code: string; lang: string | null; n: number }>`SELECT n.code, d.lang, count(*) AS n FROM notes n JOIN documents d USING (record_id)
+       WHERE n.kind = 'exclusion' AND n.stage = ${stage} GROUP BY n.code, d.lang ORDER BY n.code, d.lang`.pipe(Effect.mapError(fail("counting exclusions by language")))
 
   const batches = sql<BatchRow & { files: number; pending: number; kept: number; excluded: number }>`
       SELECT b.*, (SELECT count(*) FROM files f WHERE f.batch_seq = b.seq) AS files,
@@ -379,6 +386,7 @@ const make = Effect.gen(function* () {
     keptPage,
     duplicateSources,
     countsByCode,
+    exclusionsByLanguage,
     batches,
     documentsByStage,
     keptByLanguage,

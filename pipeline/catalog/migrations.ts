@@ -109,5 +109,9 @@ export const migrations = {
       hash TEXT NOT NULL
     )`
   ),
-  "0002_bag_info": statements(`ALTER TABLE batches ADD COLUMN bag_info_json TEXT`)
+  "0002_bag_info": statements(`ALTER TABLE batches ADD COLUMN bag_info_json TEXT`),
+  "0003_pii_quality": statements(
+    `ALTER TABLE documents ADD COLUMN pii_json TEXT`,
+    `ALTER TABLE documents ADD COLUMN quality_json TEXT`
+  )
 }

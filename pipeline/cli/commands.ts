@@ -6,6 +6,8 @@ import { allStageNames } from "../../stages/index.ts"
 import { identify, margin } from "../../stages/langid/identify.ts"
 import { normalizeText } from "../../stages/normalize/normalize.ts"
 import { verifyRelease } from "../../manifests/verify.ts"
+import { evaluateQuality } from "../../stages/quality/eval.ts"
+import { loadQualityConfig } from "../../stages/quality/quality.ts"
 import { submitBatch } from "../batch/submit.ts"
 import { Catalog } from "../catalog/catalog.ts"
 import { settingsConfig, type AcervoSettings } from "../config.ts"
@@ -151,6 +153,22 @@ const ledger = Command.make("ledger", { home }, ({ home }) =>
   }).pipe(Effect.provide(appLayer(overridesFrom(home))))
 ).pipe(Command.withDescription("verify the ledger's hash chain"))
 
+const qualityEval = Command.make("eval", { json }, ({ json }) =>
+  Effect.gen(function* () {
+    const settings = yield* settingsConfig
+    const results = yield* Effect.promise(() => evaluateQuality(loadQualityConfig(settings.qualityThresholds), settings.langidCandidates))
+    if (json) return yield* Console.log(JSON.stringify(results, null, 2))
+    yield* Console.log(
+      table(
+        ["set", "documents", "kept", "removed", "as expected", "removed because"],
+        results.map((r) => [r.name, r.documents, r.kept, r.removed, `${(r.rate * 100).toFixed(1)}% ${r.expect === "keep" ? "kept" : "removed"}`, Object.entries(r.reasons).map(([k, v]) => `${k} ${v}`).join(", ")])
+      )
+    )
+  })
+).pipe(Command.withDescription("measure the quality stage: real Mapudungun, Rapa Nui, Spanish and Portuguese kept, planted junk removed"))
+
+const quality = Command.make("quality").pipe(Command.withDescription("quality stage tools"), Command.withSubcommands([qualityEval]))
+
 const audit = Command.make("audit").pipe(
   Command.withDescription("check releases and the ledger"),
   Command.withSubcommands([verify, ledger])
@@ -158,5 +176,5 @@ const audit = Command.make("audit").pipe(
 
 export const acervo = Command.make("acervo").pipe(
   Command.withDescription("consented corpus curation: partner batches to auditable training shards"),
-  Command.withSubcommands([submit, run, status, langid, audit])
+  Command.withSubcommands([submit, run, status, langid, quality, audit])
 )

@@ -1,9 +1,21 @@
 import { Effect } from "effect"
-import { kept, type Stage } from "../stage.ts"
+import { sha256Hex } from "../../pipeline/hashing.ts"
+import { kept, type PipelineDocument, type Stage } from "../stage.ts"
+import { redact } from "./detectors.ts"
 
-/** In the stage list so the order and accounting are real; detection and redaction come with issue 8. */
+const redactOne = (doc: PipelineDocument): PipelineDocument => {
+  const { text, counts } = redact(doc.text, doc.fields.redact ?? [])
+  if (Object.keys(counts).length === 0) return doc
+  return { ...doc, text, textSha256: sha256Hex(text), pii: counts }
+}
+
+/**
+ * E-mail addresses, phone numbers and the national identifiers of the region (with their check
+ * digits), IP addresses and the names a partner lists in `redact`, replaced by typed placeholders.
+ * Only the redacted text goes on; the count per type stays with the record.
+ */
 export const piiStage: Stage = {
   name: "pii",
-  describe: "pass-through (personal-data redaction is not built yet)",
-  process: (chunk) => Effect.succeed(chunk.map(kept))
+  describe: "e-mail, phones (+56 +55 +54 +52 +51 +57), CL RUT, BR CPF/CNPJ, AR DNI/CUIL/CUIT, MX CURP, PE DNI, CO CC, IP, partner names",
+  process: (chunk) => Effect.sync(() => chunk.map((doc) => kept(redactOne(doc))))
 }

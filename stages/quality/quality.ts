@@ -1,9 +1,84 @@
-import { Effect } from "effect"
-import { kept, type Stage } from "../stage.ts"
+import { Effect, Schema } from "effect"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { projectRoot } from "../../pipeline/project-root.ts"
+import { excluded, kept, type PipelineDocument, type Stage, type StageOutcome } from "../stage.ts"
+import { measure } from "./measure.ts"
 
-/** In the stage list so the order and accounting are real; language-aware heuristics come with issue 8. */
-export const qualityStage: Stage = {
-  name: "quality",
-  describe: "pass-through (language-aware quality filters are not built yet)",
-  process: (chunk) => Effect.succeed(chunk.map(kept))
+const Fractions = Schema.Record({ key: Schema.String, value: Schema.Number })
+const Thresholds = Schema.Struct({
+  minWords: Schema.Number,
+  minMeanWordLength: Schema.Number,
+  maxMeanWordLength: Schema.Number,
+  maxSymbolRatio: Schema.Number,
+  maxDigitRatio: Schema.Number,
+  maxDuplicateLineFraction: Schema.Number,
+  maxTopNgramCharFraction: Fractions,
+  maxDuplicateNgramCharFraction: Fractions,
+  maxNonTextLineFraction: Schema.Number,
+  maxShortUnpunctuatedLineFraction: Schema.Number,
+  maxMojibakePerThousand: Schema.Number,
+  minOcrConfidence: Schema.Number
+})
+export type QualityThresholds = typeof Thresholds.Type
+
+const ThresholdFile = Schema.Struct({
+  default: Thresholds,
+  languages: Schema.Record({ key: Schema.String, value: Schema.partialWith(Thresholds, { exact: true }) })
+})
+
+export interface QualityConfig {
+  readonly default: QualityThresholds
+  readonly languages: Readonly<Record<string, Partial<QualityThresholds>>>
 }
+
+/** Thresholds from a JSON file (default: stages/quality/thresholds.json; ACERVO_QUALITY_THRESHOLDS). */
+export const loadQualityConfig = (path = join(projectRoot, "stages", "quality", "thresholds.json")): QualityConfig => {
+  const raw = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>
+  const { default: base, $comment: _c, ...languages } = raw
+  return Schema.decodeUnknownSync(ThresholdFile)({ default: base, languages })
+}
+
+export const thresholdsFor = (config: QualityConfig, lang: string): QualityThresholds => ({ ...config.default, ...(config.languages[lang] ?? {}) })
+
+/**
+ * Language-aware heuristics: each removal carries its reason code and the measured value against
+ * the threshold of the document's language.
+ */
+export const judge = (doc: PipelineDocument, config: QualityConfig): StageOutcome => {
+  const lang = doc.language?.lang ?? "und"
+  const t = thresholdsFor(config, lang)
+  const m = measure(doc.text)
+  const measured = { words: m.words, mean_word_length: m.meanWordLength, symbol_ratio: m.symbolRatio, digit_ratio: m.digitRatio }
+  const withMeasures = { ...doc, quality: measured }
+  const drop = (code: string, detail: string) => excluded(withMeasures, "quality", code, `${detail} (thresholds for ${lang in config.languages ? lang : "default"})`)
+  if (m.words < t.minWords) return drop("too-short", `${m.words} words < ${t.minWords}`)
+  const ocr = (doc.fields.metadata as { ocr?: { mean_word_confidence?: number | null } } | undefined)?.ocr?.mean_word_confidence
+  if (typeof ocr === "number" && ocr < t.minOcrConfidence) return drop("ocr-confidence", `mean OCR word confidence ${ocr} < ${t.minOcrConfidence}`)
+  if (m.mojibakePerThousand > t.maxMojibakePerThousand) return drop("mojibake", `${m.mojibakePerThousand} encoding-damage marks per 1000 characters > ${t.maxMojibakePerThousand}`)
+  if (m.symbolRatio > t.maxSymbolRatio) return drop("symbols", `symbol ratio ${m.symbolRatio} > ${t.maxSymbolRatio}`)
+  if (m.digitRatio > t.maxDigitRatio) return drop("digits", `digit ratio ${m.digitRatio} > ${t.maxDigitRatio}`)
+  if (m.nonTextLineFraction > t.maxNonTextLineFraction) return drop("markup-or-table", `${m.nonTextLineFraction} of lines are markup or table rows > ${t.maxNonTextLineFraction}`)
+  if (m.meanWordLength < t.minMeanWordLength || m.meanWordLength > t.maxMeanWordLength) {
+    return drop("word-length", `mean word length ${m.meanWordLength} outside ${t.minMeanWordLength}–${t.maxMeanWordLength}`)
+  }
+  if (m.duplicateLineFraction > t.maxDuplicateLineFraction) return drop("repeated-lines", `${m.duplicateLineFraction} of lines repeat > ${t.maxDuplicateLineFraction}`)
+  for (const [n, value] of Object.entries(m.topNgramCharFraction)) {
+    const max = t.maxTopNgramCharFraction[n]
+    if (max !== undefined && value > max) return drop("repeated-ngrams", `most frequent ${n}-gram covers ${value} of the text > ${max}`)
+  }
+  for (const [n, value] of Object.entries(m.duplicateNgramCharFraction)) {
+    const max = t.maxDuplicateNgramCharFraction[n]
+    if (max !== undefined && value > max) return drop("repeated-ngrams", `repeated ${n}-grams cover ${value} of the text > ${max}`)
+  }
+  if (m.shortUnpunctuatedLineFraction > t.maxShortUnpunctuatedLineFraction) {
+    return drop("navigation", `${m.shortUnpunctuatedLineFraction} of lines are short and unpunctuated (menus, lists) > ${t.maxShortUnpunctuatedLineFraction}`)
+  }
+  return kept(withMeasures)
+}
+
+export const qualityStage = (config: QualityConfig): Stage => ({
+  name: "quality",
+  describe: "language-aware heuristics: length, word length, symbols, digits, repetition, markup and tables, menus, mojibake, OCR confidence",
+  process: (chunk) => Effect.sync(() => chunk.map((doc) => judge(doc, config)))
+})

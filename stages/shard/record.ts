@@ -25,6 +25,7 @@ export const ReleaseRecord = Schema.Struct({
   created: Schema.NullOr(Schema.String),
   added: Schema.String,
   sha256: Schema.String,
+  pii: Schema.Record({ key: Schema.String, value: Schema.Number }),
   duplicates: Schema.Array(Source)
 })
 export type ReleaseRecord = typeof ReleaseRecord.Type
@@ -47,6 +48,7 @@ export const toRecord = (row: KeptRow, duplicates: ReadonlyArray<SourceRow>): Re
     // The day the batch was submitted: a date, not a time, so a rebuild the same day is byte-identical.
     added: row.submitted_at.slice(0, 10),
     sha256: row.text_sha256,
+    pii: row.pii_json ? (JSON.parse(row.pii_json) as Record<string, number>) : {},
     duplicates: duplicates.map((d) => ({ institution: d.institution, batch: d.batch_id, document: d.local_id, path: d.path }))
   }
 }

@@ -8,6 +8,7 @@ import { submitBatch } from "../../pipeline/batch/submit.ts"
 import { Catalog } from "../../pipeline/catalog/catalog.ts"
 import { processPending } from "../../pipeline/run.ts"
 import { writeRelease } from "../../pipeline/release.ts"
+import { statusReport } from "../../pipeline/status.ts"
 import { verifyRelease } from "../../manifests/verify.ts"
 import type { ReleaseRecord } from "../../stages/shard/record.ts"
 import type { AcervoSettings, Settings } from "../../pipeline/config.ts"
@@ -187,6 +188,34 @@ describe("partner formats through the pipeline", () => {
   })
 })
 
+describe("personal data and quality in a release", () => {
+  it("writes only redacted text, counts redactions in the record and the manifest, and reports quality removals by language", async () => {
+    const home = tempDir()
+    const dir = join(tempDir(), "cartas")
+    mkdirSync(dir)
+    const letter = "Estimada señora Rosa Huenchumil: le escribo para confirmar la entrevista del jueves. Puede ubicarme en rosa.h@correo.cl o al +56 9 8765 4321. Mi RUT es 12.345.678-5 y el expediente 12.345.678-4 sigue abierto."
+    const lines = [
+      { id: "carta-1", text: letter, redact: ["Rosa Huenchumil"] },
+      { id: "menu", text: "Inicio\nNoticias\nContacto\nServicios\nTransparencia\nBuscar\nMapa del sitio" }
+    ]
+    writeFileSync(join(dir, "cartas.jsonl"), lines.map((l) => JSON.stringify(l)).join("\n") + "\n")
+    writeFileSync(join(dir, "batch.json"), JSON.stringify({ format: "acervo-batch/1", institution: "archivo-cartas", defaults: { language: "spa", license: "CC-BY-4.0", consent: { basis: "informed-consent", reference: "f-12", scope: ["pretraining"] } } }))
+    await run(home, submitBatch(dir))
+    const summary = await run(home, processPending)
+    expect(summary.excluded).toEqual({ navigation: 1 })
+    const { dir: out, manifest } = await release(home, tempDir())
+    expect(manifest.totals.pii).toEqual({ EMAIL: 1, "ID-CL-RUT": 1, NAME: 1, PHONE: 1 })
+    const [record] = records(out)
+    expect(record!.pii).toEqual({ EMAIL: 1, "ID-CL-RUT": 1, NAME: 1, PHONE: 1 })
+    expect(record!.text).toBe("Estimada señora <NAME>: le escribo para confirmar la entrevista del jueves. Puede ubicarme en <EMAIL> o al <PHONE>. Mi RUT es <ID-CL-RUT> y el expediente 12.345.678-4 sigue abierto.")
+    const shardText = gunzipSync(readFileSync(join(out, manifest.shards[0]!.path))).toString("utf8")
+    for (const secret of ["Huenchumil", "rosa.h@correo.cl", "8765 4321", "12.345.678-5"]) expect(shardText).not.toContain(secret)
+    expect((await verifyRelease(out, catalogView(home))).mismatches).toEqual([])
+    const status = await run(home, statusReport(undefined))
+    expect(status.quality_by_language).toEqual([{ code: "navigation", lang: "spa", documents: 1 }])
+  })
+})
+
 describe("catalog", () => {
   it("migrates a new database once and keeps a hash-chained ledger that names the first changed entry", async () => {
     const home = tempDir()
@@ -196,14 +225,14 @@ describe("catalog", () => {
     const db = new Database(join(home, "catalog.db"))
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name)
     expect(tables).toEqual(expect.arrayContaining(["batches", "files", "documents", "notes", "texts", "dedup_keys", "runs", "releases", "release_shards", "ledger", "effect_sql_migrations"]))
-    expect(db.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: 2 })
+    expect(db.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: 3 })
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
     db.close()
     const ok = await run(home, Effect.flatMap(Catalog, (c) => c.verifyLedger))
     expect(ok).toEqual({ entries: 3, broken: undefined })
     const db2 = new Database(join(home, "catalog.db"))
     db2.prepare("UPDATE ledger SET entry_json = replace(entry_json, '\"files\":2', '\"files\":3') WHERE seq = 1").run()
-    expect(db2.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: 2 })
+    expect(db2.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: 3 })
     db2.close()
     const broken = await run(home, Effect.flatMap(Catalog, (c) => c.verifyLedger))
     expect(broken.broken).toMatchObject({ seq: 1 })

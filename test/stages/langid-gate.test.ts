@@ -15,7 +15,7 @@ import { fixture, sampleBatches } from "../helpers.ts"
 const settings: AcervoSettings = {
   home: "", chunkDocuments: 10, maxDocumentBytes: 1e6, shardMaxBytes: 1e6, langidCandidates: ["spa", "por", "arn", "eng"],
   langidSegments: 6, langMismatchMargin: 0.1, langMismatchAction: "flag", langMismatchMinChars: 200, profiles: ["open", "noncommercial"],
-  maxArchiveBytes: 1e9, maxArchiveRatio: 100, maxXmlDepth: 256, sourceDateEpoch: Option.none()
+  maxArchiveBytes: 1e9, maxArchiveRatio: 100, maxXmlDepth: 256, qualityThresholds: undefined, sourceDateEpoch: Option.none()
 }
 const file: FileToRead = {
   fileId: 1, institution: "test", batchId: "b", batchSeq: 1, path: "a.txt", storedPath: "/dev/null",

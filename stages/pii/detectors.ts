@@ -1,0 +1,105 @@
+import { validCnpj, validCpf, validCurp, validCuit, validRut } from "./identifiers.ts"
+
+/** One kind of personal data: where it is in text, and whether a match really is one. */
+export interface Detector {
+  readonly placeholder: string
+  readonly pattern: RegExp
+  /** Which capture group holds the identifier itself (0: the whole match). */
+  readonly group?: number
+  readonly valid?: (match: string) => boolean
+}
+
+const B = "(?<![\\p{L}\\p{N}])"
+const E = "(?![\\p{L}\\p{N}])"
+const re = (source: string) => new RegExp(source, "gu")
+
+// Order matters: identifiers with check digits first, so their digits are not taken for phones.
+export const detectors: ReadonlyArray<Detector> = [
+  { placeholder: "<EMAIL>", pattern: re(`${B}[\\p{L}\\p{N}._%+-]+@[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.\\p{L}{2,}${E}`) },
+  { placeholder: "<ID-MX-CURP>", pattern: re(`${B}[A-Z][AEIOUX][A-Z]{2}\\d{6}[HMX][A-Z]{5}[A-Z\\d]\\d${E}`), valid: validCurp },
+  { placeholder: "<ID-BR-CNPJ>", pattern: re(`${B}\\d{2}\\.?\\d{3}\\.?\\d{3}/?\\d{4}-?\\d{2}${E}`), valid: validCnpj },
+  { placeholder: "<ID-BR-CPF>", pattern: re(`${B}\\d{3}\\.\\d{3}\\.\\d{3}-\\d{2}${E}|${B}\\d{11}${E}`), valid: validCpf },
+  { placeholder: "<ID-AR-CUIL>", pattern: re(`${B}(?:20|23|24|27)-?\\d{8}-?\\d${E}`), valid: validCuit },
+  { placeholder: "<ID-AR-CUIT>", pattern: re(`${B}(?:30|33|34)-?\\d{8}-?\\d${E}`), valid: validCuit },
+  { placeholder: "<ID-CL-RUT>", pattern: re(`${B}\\d{1,2}\\.?\\d{3}\\.?\\d{3}-[\\dkK]${E}`), valid: validRut },
+  // Identifiers without a check digit are only taken where the text names them.
+  { placeholder: "<ID-AR-DNI>", pattern: re(`${B}DNI\\s*(?:N[°º.]?\\s*)?:?\\s*(\\d{1,2}\\.\\d{3}\\.\\d{3}|\\d{7})${E}`), group: 1 },
+  { placeholder: "<ID-PE-DNI>", pattern: re(`${B}DNI\\s*(?:N[°º.]?\\s*)?:?\\s*(\\d{8})${E}`), group: 1 },
+  { placeholder: "<ID-CO-CC>", pattern: re(`${B}(?:C\\.\\s?C\\.|CC|[Cc]édula(?: de ciudadanía)?(?: (?:No\\.?|N[°º]|número))?)\\s*:?\\s*(\\d{1,3}(?:\\.\\d{3}){1,3}|\\d{6,10})${E}`), group: 1 },
+  { placeholder: "<IP>", pattern: re(`${B}(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)${E}`) },
+  { placeholder: "<IP>", pattern: re(`${B}(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}${E}|${B}(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}${E}`) },
+  // Phones: international (+56, +55, +54, +52, +51, +57) or the national forms of each country,
+  // always with the separators people write, so that years, amounts and page numbers stay.
+  { placeholder: "<PHONE>", pattern: re(`\\+(?:56|55|54|52|51|57)[\\s.-]?(?:\\(?\\d{1,3}\\)?[\\s.-]?)?\\d{3,5}[\\s.-]?\\d{3,4}${E}`) },
+  { placeholder: "<PHONE>", pattern: re(`${B}\\(0?\\d{2,3}\\)\\s?\\d{4,5}[\\s-]?\\d{4}${E}`) },
+  { placeholder: "<PHONE>", pattern: re(`${B}9[\\s.]\\d{4}[\\s.]\\d{4}${E}`) },
+  { placeholder: "<PHONE>", pattern: re(`${B}\\d{2}\\s9\\d{4}-\\d{4}${E}`) },
+  { placeholder: "<PHONE>", pattern: re(`${B}0?11[\\s-]?(?:15[\\s-]?)?\\d{4}-\\d{4}${E}`) },
+  { placeholder: "<PHONE>", pattern: re(`${B}(?:9\\d{2}[\\s.]\\d{3}[\\s.]\\d{3}|3\\d{2}[\\s.]\\d{3}[\\s.]\\d{4}|55[\\s.]\\d{4}[\\s.]\\d{4})${E}`) }
+]
+
+export interface Redaction {
+  readonly text: string
+  readonly counts: Record<string, number>
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+/** Replaces every valid match of every detector in `text`, counting by type. */
+const redactAll = (text: string, counts: Record<string, number>): string => {
+  let out = text
+  for (const d of detectors) {
+    d.pattern.lastIndex = 0
+    out = out.replace(d.pattern, (match: string, ...groups: Array<unknown>) => {
+      const target = d.group ? (groups[d.group - 1] as string | undefined) : match
+      if (target === undefined) return match
+      if (d.valid && !d.valid(target)) return match
+      const type = d.placeholder.slice(1, -1)
+      counts[type] = (counts[type] ?? 0) + 1
+      return d.group ? match.replace(target, d.placeholder) : d.placeholder
+    })
+  }
+  return out
+}
+
+// Every detector needs an @, a run of digits with separators, or a CURP's six digits after four
+// capitals; text without one of those is left untouched without running the detectors at all.
+const CANDIDATE = /@|[+(]?\d[\d\s.\-/()]{4,}[\dkK]|[A-Z]{4}\d{6}|(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{1,4}:[0-9a-fA-F:]{2,}/g
+const WINDOW = 48
+
+/**
+ * Replaces every valid match with its typed placeholder and counts them by type. Names a partner
+ * asked to redact (`redact`) are replaced as whole words, case-insensitively, as `<NAME>`.
+ * Detectors run only on windows around candidates, widened to white space so that no match is cut.
+ */
+export const redact = (input: string, names: ReadonlyArray<string> = []): Redaction => {
+  const counts: Record<string, number> = {}
+  let text = input
+  const wanted = names.map((n) => n.trim()).filter((n) => n.length > 1)
+  if (wanted.length > 0) {
+    const pattern = new RegExp(`${B}(?:${wanted.sort((a, b) => b.length - a.length).map(escapeRegExp).join("|")})${E}`, "giu")
+    text = text.replace(pattern, () => {
+      counts["NAME"] = (counts["NAME"] ?? 0) + 1
+      return "<NAME>"
+    })
+  }
+  const windows: Array<[number, number]> = []
+  CANDIDATE.lastIndex = 0
+  for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text)) {
+    let start = Math.max(0, m.index - WINDOW)
+    let end = Math.min(text.length, m.index + m[0].length + WINDOW)
+    while (start > 0 && !/\s/.test(text[start - 1]!)) start--
+    while (end < text.length && !/\s/.test(text[end]!)) end++
+    const last = windows[windows.length - 1]
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end)
+    else windows.push([start, end])
+  }
+  if (windows.length === 0) return { text, counts }
+  let out = ""
+  let at = 0
+  for (const [start, end] of windows) {
+    out += text.slice(at, start) + redactAll(text.slice(start, end), counts)
+    at = end
+  }
+  return { text: out + text.slice(at), counts }
+}

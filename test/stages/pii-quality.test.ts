@@ -1,0 +1,95 @@
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import { redact } from "../../stages/pii/detectors.ts"
+import { validCnpj, validCpf, validCurp, validCuit, validRut } from "../../stages/pii/identifiers.ts"
+import { piiStage } from "../../stages/pii/pii.ts"
+import { documentFrom, type FileToRead } from "../../stages/ingest/reader.ts"
+import { sha256Hex } from "../../pipeline/hashing.ts"
+import { evaluateQuality } from "../../stages/quality/eval.ts"
+import { judge, loadQualityConfig } from "../../stages/quality/quality.ts"
+
+const file: FileToRead = { fileId: 1, institution: "i", batchId: "b", batchSeq: 1, path: "a.txt", storedPath: "", sha256: "", bytes: 0, documentId: undefined, fields: {}, doneUnits: 0 }
+
+describe("check digits", () => {
+  it("accepts valid identifiers and refuses the same numbers with a wrong check digit", () => {
+    expect([validRut("12.345.678-5"), validRut("12345678-5"), validRut("11.111.111-1"), validRut("12.345.678-4")]).toEqual([true, true, true, false])
+    expect([validCpf("529.982.247-25"), validCpf("52998224725"), validCpf("529.982.247-26"), validCpf("111.111.111-11")]).toEqual([true, true, false, false])
+    expect([validCnpj("11.222.333/0001-81"), validCnpj("11.222.333/0001-82")]).toEqual([true, false])
+    expect([validCuit("20-12345678-6"), validCuit("30-71234567-1"), validCuit("20-12345678-3")]).toEqual([true, true, false])
+    expect([validCurp("HEGG560427MVZRRL04"), validCurp("HEGG560427MVZRRL05"), validCurp("HEGG561327MVZRRL04")]).toEqual([true, false, false])
+  })
+})
+
+describe("pii redaction", () => {
+  it("redacts each identifier of the region when valid and keeps it when its check digit is wrong", () => {
+    const cases: Array<[string, string]> = [
+      ["RUT 12.345.678-5", "<ID-CL-RUT>"],
+      ["CPF 529.982.247-25", "<ID-BR-CPF>"],
+      ["CNPJ 11.222.333/0001-81", "<ID-BR-CNPJ>"],
+      ["CUIL 20-12345678-6", "<ID-AR-CUIL>"],
+      ["CUIT 30-71234567-1", "<ID-AR-CUIT>"],
+      ["CURP HEGG560427MVZRRL04", "<ID-MX-CURP>"]
+    ]
+    for (const [text, placeholder] of cases) {
+      const [label, number] = text.split(" ")
+      expect(redact(`El ${text} consta en el acta.`).text).toBe(`El ${label} ${placeholder} consta en el acta.`)
+      const wrong = number!.slice(0, -1) + String((Number(number!.slice(-1)) + 1) % 10)
+      expect(redact(`El ${label} ${wrong} consta en el acta.`).text).toBe(`El ${label} ${wrong} consta en el acta.`)
+    }
+    expect(redact("Firmó con DNI 12.345.678 en Rosario.").text).toBe("Firmó con DNI <ID-AR-DNI> en Rosario.")
+    expect(redact("Firmó con DNI 45678912 en Lima.").text).toBe("Firmó con DNI <ID-PE-DNI> en Lima.")
+    expect(redact("Identificado con C.C. 1.020.304.050 de Bogotá.").text).toBe("Identificado con C.C. <ID-CO-CC> de Bogotá.")
+    expect(redact("Servidor 192.168.10.20, no 999.1.1.1.").text).toBe("Servidor <IP>, no 999.1.1.1.")
+  })
+
+  it("redacts e-mail and phones of every country in running Spanish and Portuguese without damaging the sentence", () => {
+    expect(redact("Para más información escriba a maria.perez@uchile.cl o llame al +56 9 8765 4321, de lunes a viernes.").text)
+      .toBe("Para más información escriba a <EMAIL> o llame al <PHONE>, de lunes a viernes.")
+    expect(redact("Entre em contato pelo e-mail joão.silva@usp.br ou pelo telefone (11) 91234-5678.").text)
+      .toBe("Entre em contato pelo e-mail <EMAIL> ou pelo telefone <PHONE>.")
+    const phones = ["+55 11 91234-5678", "+54 11 4123-4567", "+52 55 1234 5678", "+51 987 654 321", "+57 310 123 4567", "9 8765 4321", "011 4123-4567", "55 1234 5678", "987 654 321", "310 123 4567"]
+    for (const p of phones) expect(redact(`Llamó al ${p} ayer.`).text, p).toBe("Llamó al <PHONE> ayer.")
+  })
+
+  it("leaves years, page numbers, amounts, dates and law numbers alone", () => {
+    const text = "En 1998, la Ley 19.253 (página 12) benefició a 3.500 personas el 10/12/1948; costó $ 1.250.000 y 45 %."
+    expect(redact(text)).toEqual({ text, counts: {} })
+  })
+
+  it("replaces the names a partner lists, as whole words, and counts every redaction by type", () => {
+    const r = redact("Juan Pérez contó que juan pérez y Juanita viven en Temuco; escriba a jp@correo.cl.", ["Juan Pérez", "Temuco"])
+    expect(r.text).toBe("<NAME> contó que <NAME> y Juanita viven en <NAME>; escriba a <EMAIL>.")
+    expect(r.counts).toEqual({ NAME: 3, EMAIL: 1 })
+  })
+
+  it("stage: passes on only the redacted text, with its hash and the counts", async () => {
+    const doc = documentFrom(file, { localId: "a", line: 0, fields: {}, text: "Escriba a ana@ufro.cl.", encoding: "utf-8", rawBytes: 0 })
+    const [outcome] = await Effect.runPromise(piiStage.process([doc]))
+    expect(outcome!.document.text).toBe("Escriba a <EMAIL>.")
+    expect(outcome!.document.textSha256).toBe(sha256Hex("Escriba a <EMAIL>."))
+    expect(outcome!.document.pii).toEqual({ EMAIL: 1 })
+  })
+})
+
+describe("quality", () => {
+  it("keeps at least 98% of real Mapudungun, Rapa Nui, Spanish and Portuguese and removes at least 95% of planted junk", async () => {
+    const results = await evaluateQuality()
+    expect(results.map((r) => r.name)).toHaveLength(6)
+    for (const r of results) {
+      expect(r.documents, r.name).toBeGreaterThan(20)
+      expect(r.rate, `${r.name}: ${JSON.stringify(r.reasons)}`).toBeGreaterThanOrEqual(r.expect === "keep" ? 0.98 : 0.95)
+    }
+    const junk = results.find((r) => r.expect === "remove")!
+    for (const reason of ["symbols", "navigation", "repeated-lines", "mojibake", "digits", "markup-or-table"]) expect(junk.reasons[reason], reason).toBeGreaterThan(0)
+  })
+
+  it("states the measured value and the language's threshold with each removal", () => {
+    const config = loadQualityConfig()
+    const doc = { ...documentFrom(file, { localId: "t", line: 0, fields: {}, text: "Año\tTotal\n2019\t1234\t5678\n2020\t2345\t6789\n2021\t3456\t7890", encoding: "", rawBytes: 0 }), language: { lang: "spa", score: null, langs: {}, declared: "spa", detected: "spa" } }
+    const outcome = judge(doc, config)
+    expect(outcome).toMatchObject({ _tag: "Excluded", reason: { stage: "quality", code: "digits" } })
+    if (outcome._tag === "Excluded") expect(outcome.reason.detail).toMatch(/^digit ratio 0\.\d+ > 0\.2 \(thresholds for spa\)$/)
+    const ocr = { ...doc, text: "Texto de una página escaneada con bastante claridad en general.", fields: { metadata: { ocr: { mean_word_confidence: 0.31 } } } }
+    expect(judge(ocr, config)).toMatchObject({ reason: { code: "ocr-confidence", detail: "mean OCR word confidence 0.31 < 0.5 (thresholds for spa)" } })
+  })
+})

@@ -1,4 +1,4 @@
-import { francAll } from "franc-all"
+import { TrigramScorer } from "./scorer.ts"
 import { sampleSegments } from "./segments.ts"
 
 export interface Identification {
@@ -18,13 +18,25 @@ export interface IdentifyOptions {
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000
 
+const scorers = new Map<string, TrigramScorer>()
+/** One scorer per candidate set, built on first use and kept. */
+const scorerFor = (candidates: ReadonlyArray<string>): TrigramScorer => {
+  const key = candidates.join(",")
+  let scorer = scorers.get(key)
+  if (!scorer) {
+    scorer = new TrigramScorer(candidates, 20)
+    scorers.set(key, scorer)
+  }
+  return scorer
+}
+
 export const identify = (text: string, options: IdentifyOptions): Identification => {
-  const only = [...options.candidates]
+  const scorer = scorerFor(options.candidates)
   const weights = new Map<string, number>()
   const segmentScores: Array<{ weight: number; scores: ReadonlyMap<string, number> }> = []
   let total = 0
   for (const segment of sampleSegments(text, options.segments)) {
-    const ranked = francAll(segment, { only, minLength: 20 })
+    const ranked = scorer.rank(segment)
     const top = ranked[0]
     if (!top || top[0] === "und") continue
     weights.set(top[0], (weights.get(top[0]) ?? 0) + segment.length)

@@ -7,7 +7,11 @@ export interface Detector {
   /** Which capture group holds the identifier itself (0: the whole match). */
   readonly group?: number
   readonly valid?: (match: string) => boolean
+  /** A cheap test a text must pass before the pattern is worth running on it. */
+  readonly hint?: (text: string) => boolean
 }
+
+const has = (needle: string) => (text: string) => text.includes(needle)
 
 const B = "(?<![\\p{L}\\p{N}])"
 const E = "(?![\\p{L}\\p{N}])"
@@ -15,23 +19,23 @@ const re = (source: string) => new RegExp(source, "gu")
 
 // Order matters: identifiers with check digits first, so their digits are not taken for phones.
 export const detectors: ReadonlyArray<Detector> = [
-  { placeholder: "<EMAIL>", pattern: re(`${B}[\\p{L}\\p{N}._%+-]+@[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.\\p{L}{2,}${E}`) },
-  { placeholder: "<ID-MX-CURP>", pattern: re(`${B}[A-Z][AEIOUX][A-Z]{2}\\d{6}[HMX][A-Z]{5}[A-Z\\d]\\d${E}`), valid: validCurp },
-  { placeholder: "<ID-BR-CNPJ>", pattern: re(`${B}\\d{2}\\.?\\d{3}\\.?\\d{3}/?\\d{4}-?\\d{2}${E}`), valid: validCnpj },
-  { placeholder: "<ID-BR-CPF>", pattern: re(`${B}\\d{3}\\.\\d{3}\\.\\d{3}-\\d{2}${E}|${B}\\d{11}${E}`), valid: validCpf },
-  { placeholder: "<ID-AR-CUIL>", pattern: re(`${B}(?:20|23|24|27)-?\\d{8}-?\\d${E}`), valid: validCuit },
-  { placeholder: "<ID-AR-CUIT>", pattern: re(`${B}(?:30|33|34)-?\\d{8}-?\\d${E}`), valid: validCuit },
-  { placeholder: "<ID-CL-RUT>", pattern: re(`${B}\\d{1,2}\\.?\\d{3}\\.?\\d{3}-[\\dkK]${E}`), valid: validRut },
+  { placeholder: "<EMAIL>", pattern: re(`${B}[\\p{L}\\p{N}._%+-]+@[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)*\\.\\p{L}{2,}${E}`), hint: has("@") },
+  { placeholder: "<ID-MX-CURP>", pattern: re(`${B}[A-Z][AEIOUX][A-Z]{2}\\d{6}[HMX][A-Z]{5}[A-Z\\d]\\d${E}`), valid: validCurp, hint: (t) => /[A-Z]{4}\d/.test(t) },
+  { placeholder: "<ID-BR-CNPJ>", pattern: re(`${B}\\d{2}\\.?\\d{3}\\.?\\d{3}/?\\d{4}-?\\d{2}${E}`), valid: validCnpj, hint: (t) => /\d\/\d|\d{14}/.test(t) },
+  { placeholder: "<ID-BR-CPF>", pattern: re(`${B}\\d{3}\\.\\d{3}\\.\\d{3}-\\d{2}${E}|${B}\\d{11}${E}`), valid: validCpf, hint: (t) => /\d{3}\.\d{3}|\d{11}/.test(t) },
+  { placeholder: "<ID-AR-CUIL>", pattern: re(`${B}(?:20|23|24|27)-?\\d{8}-?\\d${E}`), valid: validCuit, hint: (t) => /\d{8}/.test(t.replace(/-/g, "")) },
+  { placeholder: "<ID-AR-CUIT>", pattern: re(`${B}(?:30|33|34)-?\\d{8}-?\\d${E}`), valid: validCuit, hint: (t) => /\d{8}/.test(t.replace(/-/g, "")) },
+  { placeholder: "<ID-CL-RUT>", pattern: re(`${B}\\d{1,2}\\.?\\d{3}\\.?\\d{3}-[\\dkK]${E}`), valid: validRut, hint: has("-") },
   // Identifiers without a check digit are only taken where the text names them.
-  { placeholder: "<ID-AR-DNI>", pattern: re(`${B}DNI\\s*(?:N[°º.]?\\s*)?:?\\s*(\\d{1,2}\\.\\d{3}\\.\\d{3}|\\d{7})${E}`), group: 1 },
-  { placeholder: "<ID-PE-DNI>", pattern: re(`${B}DNI\\s*(?:N[°º.]?\\s*)?:?\\s*(\\d{8})${E}`), group: 1 },
-  { placeholder: "<ID-CO-CC>", pattern: re(`${B}(?:C\\.\\s?C\\.|CC|[Cc]édula(?: de ciudadanía)?(?: (?:No\\.?|N[°º]|número))?)\\s*:?\\s*(\\d{1,3}(?:\\.\\d{3}){1,3}|\\d{6,10})${E}`), group: 1 },
-  { placeholder: "<IP>", pattern: re(`${B}(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)${E}`) },
-  { placeholder: "<IP>", pattern: re(`${B}(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}${E}|${B}(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}${E}`) },
+  { placeholder: "<ID-AR-DNI>", pattern: re(`${B}DNI\\s*(?:N[°º.]?\\s*)?:?\\s*(\\d{1,2}\\.\\d{3}\\.\\d{3}|\\d{7})${E}`), group: 1, hint: has("DNI") },
+  { placeholder: "<ID-PE-DNI>", pattern: re(`${B}DNI\\s*(?:N[°º.]?\\s*)?:?\\s*(\\d{8})${E}`), group: 1, hint: has("DNI") },
+  { placeholder: "<ID-CO-CC>", pattern: re(`${B}(?:C\\.\\s?C\\.|CC|[Cc]édula(?: de ciudadanía)?(?: (?:No\\.?|N[°º]|número))?)\\s*:?\\s*(\\d{1,3}(?:\\.\\d{3}){1,3}|\\d{6,10})${E}`), group: 1, hint: (t) => /C\.?\s?C|[Cc]édula/.test(t) },
+  { placeholder: "<IP>", pattern: re(`${B}(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)${E}`), hint: (t) => /\d\.\d{1,3}\.\d/.test(t) },
+  { placeholder: "<IP>", pattern: re(`${B}(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}${E}|${B}(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}${E}`), hint: has(":") },
   // Phones: international (+56, +55, +54, +52, +51, +57) or the national forms of each country,
   // always with the separators people write, so that years, amounts and page numbers stay.
-  { placeholder: "<PHONE>", pattern: re(`\\+(?:56|55|54|52|51|57)[\\s.-]?(?:\\(?\\d{1,3}\\)?[\\s.-]?)?\\d{3,5}[\\s.-]?\\d{3,4}${E}`) },
-  { placeholder: "<PHONE>", pattern: re(`${B}\\(0?\\d{2,3}\\)\\s?\\d{4,5}[\\s-]?\\d{4}${E}`) },
+  { placeholder: "<PHONE>", hint: has("+"), pattern: re(`\\+(?:56|55|54|52|51|57)[\\s.-]?(?:\\(?\\d{1,3}\\)?[\\s.-]?)?\\d{3,5}[\\s.-]?\\d{3,4}${E}`) },
+  { placeholder: "<PHONE>", hint: has("("), pattern: re(`${B}\\(0?\\d{2,3}\\)\\s?\\d{4,5}[\\s-]?\\d{4}${E}`) },
   { placeholder: "<PHONE>", pattern: re(`${B}9[\\s.]\\d{4}[\\s.]\\d{4}${E}`) },
   { placeholder: "<PHONE>", pattern: re(`${B}\\d{2}\\s9\\d{4}-\\d{4}${E}`) },
   { placeholder: "<PHONE>", pattern: re(`${B}0?11[\\s-]?(?:15[\\s-]?)?\\d{4}-\\d{4}${E}`) },
@@ -49,6 +53,7 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 const redactAll = (text: string, counts: Record<string, number>): string => {
   let out = text
   for (const d of detectors) {
+    if (d.hint && !d.hint(text)) continue
     d.pattern.lastIndex = 0
     out = out.replace(d.pattern, (match: string, ...groups: Array<unknown>) => {
       const target = d.group ? (groups[d.group - 1] as string | undefined) : match
@@ -64,7 +69,19 @@ const redactAll = (text: string, counts: Record<string, number>): string => {
 
 // Every detector needs an @, a run of digits with separators, or a CURP's six digits after four
 // capitals; text without one of those is left untouched without running the detectors at all.
-const CANDIDATE = /@|[+(]?\d[\d\s.\-/()]{4,}[\dkK]|[A-Z]{4}\d{6}|(?:\d{1,3}\.){3}\d{1,3}|[0-9a-fA-F]{1,4}:[0-9a-fA-F:]{2,}/g
+const CANDIDATE = /@|[+(]?\d[\d\s.\-/()]{4,}[\dkK]|[A-Z]{4}\d{6}|(?:\d{1,3}\.){3}\d{1,3}/g
+// IPv6 candidates cost three times the rest to look for, so only texts where some colon has a
+// hexadecimal digit on both sides and another colon close by are searched for them.
+const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
+const mayHoldIpv6 = (text: string): boolean => {
+  for (let at = text.indexOf(":"); at >= 0; at = text.indexOf(":", at + 1)) {
+    const next = text.indexOf(":", at + 1)
+    if (next < 0) return false
+    if (next - at <= 5 && isHex(text.charCodeAt(at - 1)) && (next === at + 1 || isHex(text.charCodeAt(at + 1)))) return true
+  }
+  return false
+}
+const IPV6_CANDIDATE = /[0-9a-fA-F]{1,4}:[0-9a-fA-F:]{2,}/g
 const WINDOW = 48
 
 /**
@@ -83,11 +100,20 @@ export const redact = (input: string, names: ReadonlyArray<string> = []): Redact
       return "<NAME>"
     })
   }
+  const spans: Array<[number, number]> = []
+  const collect = (re: RegExp) => {
+    re.lastIndex = 0
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) spans.push([m.index, m.index + m[0].length])
+  }
+  collect(CANDIDATE)
+  if (mayHoldIpv6(text)) {
+    collect(IPV6_CANDIDATE)
+    spans.sort((a, b) => a[0] - b[0])
+  }
   const windows: Array<[number, number]> = []
-  CANDIDATE.lastIndex = 0
-  for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text)) {
-    let start = Math.max(0, m.index - WINDOW)
-    let end = Math.min(text.length, m.index + m[0].length + WINDOW)
+  for (const [from, to] of spans) {
+    let start = Math.max(0, from - WINDOW)
+    let end = Math.min(text.length, to + WINDOW)
     while (start > 0 && !/\s/.test(text[start - 1]!)) start--
     while (end < text.length && !/\s/.test(text[end]!)) end++
     const last = windows[windows.length - 1]

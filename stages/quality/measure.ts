@@ -15,7 +15,6 @@ export interface QualityMeasures {
 
 // Characters that are neither letters, digits, white space nor the punctuation of running text.
 const SYMBOL = /[^\p{L}\p{M}\p{N}\s.,;:!?¿¡'"«»()\[\]\-–—ꞌʻ’‘“”/…%]/gu
-const DIGIT = /\p{N}/gu
 // UTF-8 read as Latin-1 that repair could not undo: Ã or Â before a continuation character, Ã
 // inside a lower-case word (real text only has Ã in capitals), â€, and the replacement character.
 const MOJIBAKE = /Ã[\u0080-\u00BF]|Ã(?=[a-z])|Â[\u0080-\u00BF]|â€|\uFFFD/g
@@ -38,20 +37,32 @@ const count = (text: string, re: RegExp) => {
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000
 
+const WORD_CHAR = 1
+const DIGIT_CHAR = 2
+const SPACE_CHAR = 4
+const SYMBOL_CHAR = 8
 const LETTER_OR_DIGIT = /[\p{L}\p{M}\p{N}]/u
-const wordCharCache = new Map<number, boolean>()
-
-/** Letters, marks, digits, apostrophes, saltillo and hyphen, decided by code unit with a fast path for Latin script. */
-const isWordChar = (c: number): boolean => {
-  if (c < 0x80) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 39 || c === 45
-  if (c >= 0xc0 && c <= 0x24f) return c !== 0xd7 && c !== 0xf7
-  if (c === 0xa78c || c === 0x2bb || c === 0x2019) return true
-  let known = wordCharCache.get(c)
-  if (known === undefined) {
-    known = c >= 0xd800 && c <= 0xdfff ? true : LETTER_OR_DIGIT.test(String.fromCharCode(c))
-    wordCharCache.set(c, known)
+const DIGIT_TEST = /\p{N}/u
+const SPACE_TEST = /\s/u
+// Neither letters, digits, white space nor the punctuation of running text.
+const SYMBOL_TEST = /[^\p{L}\p{M}\p{N}\s.,;:!?¿¡'"«»()\[\]\-–—ꞌʻ’‘“”/…%]/u
+// Each UTF-16 code unit's class, filled in the first time it is seen: one array read a character
+// instead of three Unicode-property regular expressions. Surrogates (emoji and the like) are symbols.
+const classes = new Uint8Array(65536)
+const WORD_EXTRA = new Set([0x27, 0x2d, 0xa78c, 0x2bb, 0x2019])
+const classOf = (c: number): number => {
+  let k = classes[c]!
+  if (k !== 0) return k - 1
+  if (c >= 0xd800 && c <= 0xdfff) k = SYMBOL_CHAR
+  else {
+    const ch = String.fromCharCode(c)
+    if (LETTER_OR_DIGIT.test(ch) || WORD_EXTRA.has(c)) k |= WORD_CHAR
+    if (DIGIT_TEST.test(ch)) k |= DIGIT_CHAR
+    if (SPACE_TEST.test(ch)) k |= SPACE_CHAR
+    if (SYMBOL_TEST.test(ch)) k |= SYMBOL_CHAR
   }
-  return known
+  classes[c] = k + 1
+  return k
 }
 
 /**
@@ -59,18 +70,15 @@ const isWordChar = (c: number): boolean => {
  * more per insert, and the repetition statistics insert every n-gram of every document.
  */
 class KeyCounter {
-  private readonly keys: Int32Array
-  private readonly counts: Int32Array
+  // Slots of three ints side by side (generation, key, count), so that a probe reads one cache line.
   // A slot is in use only if it carries the current generation, so a reset costs nothing.
-  private readonly generations: Int32Array
+  private readonly slots: Int32Array
   private generation = 1
   private readonly mask: number
   constructor(expected: number) {
     let size = 16
     while (size < expected * 2) size <<= 1
-    this.keys = new Int32Array(size)
-    this.counts = new Int32Array(size)
-    this.generations = new Int32Array(size)
+    this.slots = new Int32Array(size * 3)
     this.mask = size - 1
   }
   reset() {
@@ -78,37 +86,66 @@ class KeyCounter {
   }
   /** Adds one occurrence of `key` and returns how many there are now. */
   add(key: number): number {
+    const slots = this.slots
     let slot = (Math.imul(key, 0x9e3779b1) >>> 0) & this.mask
     for (;;) {
-      if (this.generations[slot] !== this.generation) {
-        this.generations[slot] = this.generation
-        this.keys[slot] = key
-        this.counts[slot] = 1
+      const at = slot * 3
+      if (slots[at] !== this.generation) {
+        slots[at] = this.generation
+        slots[at + 1] = key
+        slots[at + 2] = 1
         return 1
       }
-      if (this.keys[slot] === key) return ++this.counts[slot]!
+      if (slots[at + 1] === key) return ++slots[at + 2]!
       slot = (slot + 1) & this.mask
     }
   }
 }
 
 const BASE = 0x01000193
+export const DUPLICATE_NGRAM_SIZES = [5, 10] as const
+
+// Typed arrays are costly to allocate; these are reused across documents and grown when needed.
+let scratchInts = new Int32Array(1 << 16)
+let scratchFloats = new Float64Array(1 << 14)
+const ints = (size: number) => {
+  if (scratchInts.length < size) scratchInts = new Int32Array(size * 2)
+  return scratchInts
+}
+const floats = (size: number) => {
+  if (scratchFloats.length < size) scratchFloats = new Float64Array(size * 2)
+  return scratchFloats
+}
+
+let scratchCounter = new KeyCounter(4096)
+let scratchCapacity = 4096
+/** One counter reused across documents (grown when a longer one comes), since each is used once at a time. */
+const counterFor = (count: number) => {
+  if (count > scratchCapacity) {
+    scratchCapacity = count
+    scratchCounter = new KeyCounter(count)
+  }
+  scratchCounter.reset()
+  return scratchCounter
+}
 
 /**
  * Gopher-style repetition over word hashes: the share of word characters covered by the most
- * frequent 2-, 3- and 4-gram, and by 5- to 10-grams seen before. N-gram hashes are polynomial
+ * frequent 2-, 3- and 4-gram, and by 5- and 10-grams seen before. N-gram hashes are polynomial
  * rolling hashes (mod 2^32) from prefix sums, so each costs O(1) whatever n is.
  */
 const repetition = (hashes: Int32Array, lengths: Int32Array, count: number, totalChars: number) => {
-  const prefix = new Int32Array(count + 1)
+  const prefix = ints(count + 1)
+  prefix[0] = 0
   for (let i = 0; i < count; i++) prefix[i + 1] = (Math.imul(prefix[i]!, BASE) + hashes[i]!) | 0
   const powers = new Int32Array(11)
   powers[0] = 1
   for (let n = 1; n <= 10; n++) powers[n] = Math.imul(powers[n - 1]!, BASE)
-  const charPrefix = new Float64Array(count + 1)
+  const charPrefix = floats(count + 1)
+  charPrefix[0] = 0
   for (let i = 0; i < count; i++) charPrefix[i + 1] = charPrefix[i]! + lengths[i]!
   const ngram = (i: number, n: number) => ((prefix[i + n]! - Math.imul(prefix[i]!, powers[n]!)) | 0) ^ n
-  const counter = new KeyCounter(count)
+  const counter = counterFor(count)
   const top: Record<number, number> = {}
   for (const n of [2, 3, 4]) {
     counter.reset()
@@ -124,7 +161,8 @@ const repetition = (hashes: Int32Array, lengths: Int32Array, count: number, tota
     top[n] = best > 1 ? round((best * (charPrefix[bestAt + n]! - charPrefix[bestAt]!)) / totalChars) : 0
   }
   const duplicate: Record<number, number> = {}
-  for (const n of [5, 6, 7, 8, 9, 10]) {
+  // Gopher looks at every n from 5 to 10; 5 and 10 bound the others and cost a third of the time.
+  for (const n of DUPLICATE_NGRAM_SIZES) {
     counter.reset()
     let coveredUntil = 0
     let chars = 0
@@ -141,14 +179,22 @@ const repetition = (hashes: Int32Array, lengths: Int32Array, count: number, tota
   return { top, duplicate }
 }
 
+let wordHashes = new Int32Array(1 << 16)
+let wordLengths = new Int32Array(1 << 16)
+
 export const measure = (text: string): QualityMeasures => {
   // Lower-casing can change the length of a few characters (İ); positions must match the text's.
   const folded = text.toLowerCase()
   const lower = folded.length === text.length ? folded : text
   const n = lower.length
   // Words as hashes and lengths; state lives in locals (no closures) so that V8 keeps it in registers.
-  let hashes = new Int32Array((n >> 2) + 16)
-  let lengths = new Int32Array((n >> 2) + 16)
+  // Word hashes and lengths, reused across documents (each document is measured to the end first).
+  if (wordHashes.length < (n >> 1) + 16) {
+    wordHashes = new Int32Array((n >> 1) + 16)
+    wordLengths = new Int32Array((n >> 1) + 16)
+  }
+  let hashes = wordHashes
+  let lengths = wordLengths
   let words = 0
   let wordChars = 0
   let hash = 0
@@ -168,9 +214,15 @@ export const measure = (text: string): QualityMeasures => {
   const longLines = new Set<number>()
   let longLineCount = 0
   let duplicateLines = 0
+  let digits = 0
+  let symbols = 0
+  let tagStart = -1
+  let tagChars = 0
   for (let i = 0; i <= n; i++) {
     const c = i < n ? lower.charCodeAt(i) : 10
-    const word = c !== 10 && isWordChar(c)
+    let k = classes[c]! - 1
+    if (k < 0) k = classOf(c)
+    const word = (k & WORD_CHAR) !== 0
     if (word) {
       hash = Math.imul(hash ^ c, 0x01000193)
       length++
@@ -185,6 +237,8 @@ export const measure = (text: string): QualityMeasures => {
       }
       hashes[words] = hash
       lengths[words] = length
+      // A line is identified by its words (not its punctuation), hashed as they end.
+      lineHash = Math.imul(lineHash ^ hash, 0x01000193)
       words++
       wordChars += length
       lineWords++
@@ -213,32 +267,37 @@ export const measure = (text: string): QualityMeasures => {
       firstChar = 0
       continue
     }
-    if (c === 32 || c === 9 || c === 13 || c === 0xa0) {
+    if ((k & SPACE_CHAR) !== 0) {
       if (c === 9) lineTab = true
+      tagStart = -1
       continue
     }
-    const raw = text.charCodeAt(i)
     nonSpace++
+    if ((k & DIGIT_CHAR) !== 0) digits++
+    // Transcription tags such as <uh>, <*SPA>, <Noise> are annotation: their characters are not symbols.
+    if (c === 60) tagStart = i
+    else if (c === 62 && tagStart >= 0 && i - tagStart <= 21) {
+      tagChars += i - tagStart + 1
+      tagStart = -1
+    }
+    if ((k & SYMBOL_CHAR) !== 0) symbols++
     lineChars++
-    lineHash = Math.imul(lineHash ^ raw, 0x01000193)
-    if (firstChar === 0) firstChar = raw
-    lastChar = raw
+    if (firstChar === 0) firstChar = c
+    lastChar = c
     if (word) {
-      if (!(c >= 48 && c <= 57) && c !== 39 && c !== 45) lineLetters++
+      if ((k & DIGIT_CHAR) === 0 && c !== 39 && c !== 45) lineLetters++
     } else if (c === 124) linePipes++
   }
-  const untagged = text.replace(TAG, " ")
-  // Tags hold no white space, so removing them removes exactly their characters.
-  let tagChars = 0
-  for (const tag of text.match(TAG) ?? []) tagChars += tag.length
+  // Symbols inside tags were counted above; a tag's < and > are symbols, its inside mostly letters.
+  const tagSymbols = tagChars > 0 ? count(text.match(TAG)?.join("") ?? "", SYMBOL) : 0
   const nonSpaceUntagged = nonSpace - tagChars
   const { top, duplicate } =
     words >= MIN_WORDS_FOR_REPETITION ? repetition(hashes, lengths, words, wordChars || 1) : { top: {}, duplicate: {} }
   return {
     words,
     meanWordLength: round(words ? wordChars / words : 0),
-    symbolRatio: nonSpaceUntagged < MIN_CHARS_FOR_RATIOS ? 0 : round(count(untagged, SYMBOL) / nonSpaceUntagged),
-    digitRatio: nonSpace < MIN_CHARS_FOR_RATIOS ? 0 : round(count(text, DIGIT) / nonSpace),
+    symbolRatio: nonSpaceUntagged < MIN_CHARS_FOR_RATIOS ? 0 : round(Math.max(0, symbols - tagSymbols) / nonSpaceUntagged),
+    digitRatio: nonSpace < MIN_CHARS_FOR_RATIOS ? 0 : round(digits / nonSpace),
     duplicateLineFraction: round(longLineCount ? duplicateLines / longLineCount : 0),
     topNgramCharFraction: top,
     duplicateNgramCharFraction: duplicate,

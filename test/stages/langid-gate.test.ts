@@ -130,3 +130,26 @@ describe("gate", () => {
     expect(outcomes[2]).toMatchObject({ _tag: "Excluded", reason: { code: "exact-duplicate" }, document: { duplicateOf: second.recordId } })
   })
 })
+
+describe("trigram scorer", () => {
+  it("ranks real segments exactly as francAll restricted to the same candidates", async () => {
+    const { francAll } = await import("franc-all")
+    const { TrigramScorer } = await import("../../stages/langid/scorer.ts")
+    const only = ["spa", "por", "arn", "eng", "glg"]
+    const scorer = new TrigramScorer(only, 20)
+    const segments = [
+      ...readFileSync(join(sampleBatches, "..", "..", "reference", "udhr", "spa.txt"), "utf8").split("\n\n"),
+      ...readFileSync(join(sampleBatches, "..", "..", "reference", "udhr", "arn.txt"), "utf8").split("\n\n"),
+      ...readFileSync(fixture("kieviet-60.txt"), "utf8").split("\n"),
+      ...readFileSync(fixture("avenue", "nmdch-nfbat2.raw-latin1.txt"), "latin1").split("\n"),
+      "короткий текст на русском языке для проверки", "短い"
+    ]
+    expect(segments.length).toBeGreaterThan(300)
+    for (const segment of segments) {
+      const expected = francAll(segment, { only, minLength: 20 })
+      const actual = scorer.rank(segment)
+      expect(actual.map(([l]) => l), segment).toEqual(expected.map(([l]) => l))
+      actual.forEach(([, score], i) => expect(score).toBeCloseTo(expected[i]![1], 12))
+    }
+  })
+})

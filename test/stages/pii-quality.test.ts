@@ -93,3 +93,24 @@ describe("quality", () => {
     expect(judge(ocr, config)).toMatchObject({ reason: { code: "ocr-confidence", detail: "mean OCR word confidence 0.31 < 0.5 (thresholds for spa)" } })
   })
 })
+
+describe("pii: IPv6", () => {
+  it("redacts IPv6 addresses and leaves times and verse numbers alone", () => {
+    expect(redact("Acceso desde 2001:db8:85a3:0:0:8a2e:370:7334 y fe80::1ff:fe23:4567:890a a las 10:30:15.").text).toBe("Acceso desde <IP> y <IP> a las 10:30:15.")
+  })
+})
+
+describe("quality: long documents", () => {
+  it("measures a bounded sample made of the start, middle and end of a long document, cut at line ends", async () => {
+    const { measurementSample, MEASURE_SAMPLE_CHARS } = await import("../../stages/quality/quality.ts")
+    const lines = Array.from({ length: 5000 }, (_, i) => `Línea ${i} del documento largo, con texto corrido.`)
+    const sample = measurementSample(lines.join("\n"))
+    expect(sample.length).toBeLessThanOrEqual(MEASURE_SAMPLE_CHARS + 2)
+    const kept = sample.split("\n")
+    expect(kept[0]).toBe(lines[0])
+    expect(lines.indexOf(kept.at(-1)!)).toBeGreaterThan(4990)
+    expect(kept).toContain(lines[2500])
+    for (const l of kept) expect(lines).toContain(l)
+    expect(measurementSample("corto")).toBe("corto")
+  })
+})

@@ -1,10 +1,9 @@
 import { Either, Schema, ParseResult } from "effect"
-import { createHash } from "node:crypto"
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { join, relative, sep } from "node:path"
 import { createInterface } from "node:readline"
 import { createGunzip } from "node:zlib"
-import { sha256Hex } from "../pipeline/hashing.ts"
+import { hashFile, sha256Hex } from "../pipeline/hashing.ts"
 import { ReleaseRecord } from "../stages/shard/record.ts"
 import { Manifest, MANIFEST_FILE, type ShardEntry } from "./manifest.ts"
 
@@ -23,23 +22,10 @@ export interface VerifyReport {
 const decodeRecord = Schema.decodeUnknownEither(ReleaseRecord)
 
 /** Re-reads one shard: its bytes, hash, and every record in it. */
-const hashFile = (file: string) =>
-  new Promise<{ sha256: string; bytes: number }>((resolve, reject) => {
-    const hash = createHash("sha256")
-    let bytes = 0
-    createReadStream(file)
-      .on("data", (c) => {
-        hash.update(c as Buffer)
-        bytes += (c as Buffer).length
-      })
-      .on("end", () => resolve({ sha256: hash.digest("hex"), bytes }))
-      .on("error", reject)
-  })
-
 /** Re-reads one shard: its bytes, hash, and every record in it. */
 const inspectShard = async (file: string, entry: ShardEntry) => {
   const problems: Array<string> = []
-  const { sha256, bytes } = await hashFile(file)
+  const { digest: sha256, bytes } = await hashFile(file)
   const raw = createReadStream(file)
   const gunzip = createGunzip()
   raw.on("error", (e) => gunzip.destroy(e))

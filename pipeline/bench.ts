@@ -11,6 +11,7 @@ import { createGzip, constants } from "node:zlib"
 import { submitBatch } from "./batch/submit.ts"
 import { appLayer } from "./cli/layers.ts"
 import { Progress } from "./progress.ts"
+import { seededRandom } from "./seeded-random.ts"
 import { projectRoot } from "./project-root.ts"
 import { writeRelease } from "./release.ts"
 import { processPending } from "./run.ts"
@@ -23,15 +24,6 @@ const arg = (name: string, fallback: string) => {
 }
 const targetMb = Number(arg("mb", "200"))
 const work = arg("dir", join(projectRoot, "bench-work"))
-
-/** mulberry32: a small seeded generator, so every bench run builds the same corpus. */
-const random = (seed: number) => () => {
-  seed |= 0
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
 
 /** Paragraphs of real text per language, from the bundled reference texts (corpora/reference). */
 const pools = (): Record<string, Array<string>> => {
@@ -61,7 +53,7 @@ const PERSONAL = ["Escriba a archivo.oral@ufro.cl para más información.", "Con
 const generate = async (dir: string, megabytes: number) => {
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(join(dir, "files"), { recursive: true })
-  const next = random(20261128)
+  const next = seededRandom(20261128)
   const pool = pools()
   const langs = [["spa", 0.35], ["por", 0.3], ["arn", 0.2], ["rap", 0.15]] as const
   const pick = () => {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto"
+import { createReadStream } from "node:fs"
 
 export const sha256Hex = (data: string | Uint8Array): string =>
   createHash("sha256").update(data).digest("hex")
@@ -14,3 +15,17 @@ export const canonicalJson = (value: unknown): string =>
 /** Stable, globally unique record id derived from where the document came from. */
 export const recordIdOf = (institution: string, batchId: string, localId: string): string =>
   sha256Hex(`acervo-record/1\u0000${institution}\u0000${batchId}\u0000${localId}`).slice(0, 32)
+
+/** Streams a file through a hash; returns the hex digest and the byte count. */
+export const hashFile = (path: string, algorithm = "sha256") =>
+  new Promise<{ digest: string; bytes: number }>((resolve, reject) => {
+    const hash = createHash(algorithm)
+    let bytes = 0
+    createReadStream(path)
+      .on("data", (chunk) => {
+        hash.update(chunk as Buffer)
+        bytes += (chunk as Buffer).length
+      })
+      .on("end", () => resolve({ digest: hash.digest("hex"), bytes }))
+      .on("error", reject)
+  })

@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto"
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { join, relative, sep } from "node:path"
 import { decodeText } from "../../stages/ingest/encoding.ts"
 import type { BatchProblem } from "../errors.ts"
+import { hashFile } from "../hashing.ts"
 
 const ALGORITHMS = ["md5", "sha1", "sha256", "sha512"] as const
 type Algorithm = (typeof ALGORITHMS)[number]
@@ -37,15 +37,6 @@ const parseTagLines = (text: string): Array<[string, string]> => {
 }
 
 const decodePath = (p: string) => p.replace(/%0A/gi, "\n").replace(/%0D/gi, "\r").replace(/%25/g, "%")
-
-const hashFile = (path: string, algorithm: Algorithm) =>
-  new Promise<string>((resolve, reject) => {
-    const h = createHash(algorithm)
-    createReadStream(path)
-      .on("data", (d) => h.update(d))
-      .on("end", () => resolve(h.digest("hex")))
-      .on("error", reject)
-  })
 
 const filesUnder = (root: string, dir: string): Array<string> => {
   if (!existsSync(dir)) return []
@@ -91,7 +82,7 @@ export const verifyBag = async (bag: string): Promise<{ info: BagInfo; problems:
         problem(name, `lists ${path}, which is not in the bag`, "every listed file present")
         continue
       }
-      const actual = await hashFile(full, algorithm)
+      const actual = (await hashFile(full, algorithm)).digest
       if (actual.toLowerCase() !== m[1]!.toLowerCase()) problem(path, `fails fixity: ${algorithm} is ${actual}, ${name} says ${m[1]!.toLowerCase()}`, "the file as it was when the bag was made")
     }
     for (const path of expectAll ?? []) if (!listed.has(path)) problem(path, `is in the payload but not in ${name}`, "every payload file listed in every manifest")

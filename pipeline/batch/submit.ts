@@ -1,5 +1,5 @@
 import { Effect, Either } from "effect"
-import { createHash, randomBytes } from "node:crypto"
+import { randomBytes } from "node:crypto"
 import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, chmodSync, copyFileSync, statSync } from "node:fs"
 import { dirname, join, relative, sep } from "node:path"
 import { pipeline } from "node:stream/promises"
@@ -12,7 +12,7 @@ import { Catalog, type NewFile } from "../catalog/catalog.ts"
 import { nowIso } from "../clock.ts"
 import { Settings } from "../config.ts"
 import { BatchRejected, InputNotFound, type BatchProblem } from "../errors.ts"
-import { canonicalJson, sha256Hex } from "../hashing.ts"
+import { canonicalJson, hashFile, sha256Hex } from "../hashing.ts"
 import { archiveKind, expandArchive } from "./archive.ts"
 import { isBag, verifyBag, type BagInfo } from "./bagit.ts"
 import { decodeAll } from "./problems.ts"
@@ -49,15 +49,6 @@ const listFiles = (root: string, problems: Array<BatchProblem>): Array<string> =
   walk(root)
   return out
 }
-
-const hashFile = (path: string) =>
-  new Promise<string>((resolve, reject) => {
-    const h = createHash("sha256")
-    createReadStream(path)
-      .on("data", (d) => h.update(d))
-      .on("end", () => resolve(h.digest("hex")))
-      .on("error", reject)
-  })
 
 /** Reads a gzip file through to the end, so a truncated one is refused at the door. */
 const gzipIntact = async (path: string): Promise<string | undefined> => {
@@ -208,7 +199,7 @@ const validateFolder = (root: string, institutionOverride: string | undefined) =
     const allFiles: Array<{ path: string; sha256: string }> = [{ path: "batch.json", sha256: sha256Hex(raw) }]
     const shaByPath = new Map<string, string>()
     for (const path of present) {
-      const sha = await hashFile(join(root, path))
+      const sha = (await hashFile(join(root, path))).digest
       shaByPath.set(path, sha)
       allFiles.push({ path, sha256: sha })
       if (path.toLowerCase().endsWith(".gz") && chosen.some((c) => c.path === path)) {

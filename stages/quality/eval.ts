@@ -4,6 +4,7 @@ import { join } from "node:path"
 import iconv from "iconv-lite"
 import type { AcervoSettings } from "../../pipeline/config.ts"
 import type { DocumentFields } from "../../pipeline/batch/schema.ts"
+import { seededRandom } from "../../pipeline/seeded-random.ts"
 import { projectRoot } from "../../pipeline/project-root.ts"
 import { decodeText } from "../ingest/encoding.ts"
 import { documentFrom, type FileToRead } from "../ingest/reader.ts"
@@ -72,15 +73,6 @@ const udhrArticles = (file: string): Array<string> => {
   return articles
 }
 
-/** mulberry32, so the planted junk is the same on every run. */
-const random = (seed: number) => () => {
-  seed |= 0
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
-
 const MENU_ES = ["Inicio", "Noticias", "Quiénes somos", "Contacto", "Servicios", "Transparencia", "Iniciar sesión", "Buscar", "Mapa del sitio", "English", "Facebook", "Twitter", "Instagram", "Política de privacidad", "Trámites", "Agenda", "Publicaciones", "Prensa", "Galería", "Preguntas frecuentes", "Licitaciones", "Directorio"]
 const MENU_PT = ["Início", "Notícias", "Quem somos", "Contato", "Serviços", "Transparência", "Entrar", "Buscar", "Mapa do site", "Español", "Facebook", "Instagram", "Política de privacidade", "Agenda", "Publicações", "Imprensa", "Galeria", "Perguntas frequentes", "Licitações", "Ouvidoria"]
 const BOILERPLATE = [
@@ -92,7 +84,7 @@ const BOILERPLATE = [
 
 /** Planted junk made from real text: OCR garbage, menus, boilerplate, number tables, mojibake. */
 export const plantedJunk = (spanish: ReadonlyArray<string>, portuguese: ReadonlyArray<string>, perKind = 40): Array<EvalDocument & { kind: string }> => {
-  const next = random(8)
+  const next = seededRandom(8)
   const pick = <A>(xs: ReadonlyArray<A>) => xs[Math.floor(next() * xs.length)]!
   const noise = "|!l1I;:.,'`~^_-=+*#%&/\\<>[]{}()0O"
   const out: Array<EvalDocument & { kind: string }> = []

@@ -207,3 +207,20 @@ describe("XML safety", () => {
     expect(readFileSync(xxe, "utf8")).toContain("/etc/passwd")
   })
 })
+
+describe("large XML", () => {
+  it("streams a large TEI file and stops at the document limit instead of loading it", async () => {
+    const path = join(tempDir(), "grande.xml")
+    const paragraph = `<p>${"Considerando que la libertad, la justicia y la paz en el mundo tienen por base el reconocimiento de la dignidad. ".repeat(20)}</p>\n`
+    const { openSync, writeSync, closeSync } = await import("node:fs")
+    const fd = openSync(path, "w")
+    writeSync(fd, `<?xml version="1.0"?><TEI><teiHeader/><text><body>`)
+    for (let i = 0; i < 12_000; i++) writeSync(fd, paragraph)
+    writeSync(fd, `</body></text></TEI>`)
+    closeSync(fd)
+    expect(statSync(path).size).toBeGreaterThan(25_000_000)
+    const file: FileToRead = { fileId: 1, institution: "i", batchId: "b", batchSeq: 1, path: "grande.xml", storedPath: path, sha256: "", bytes: statSync(path).size, documentId: undefined, fields: {}, doneUnits: 0 }
+    const items = await Effect.runPromise(Stream.runCollect(readerFor("grande.xml")!.read(file, { maxDocumentBytes: 1_000_000, maxDepth: 256 })).pipe(Effect.map(Chunk.toArray)))
+    expect(items[0]).toMatchObject({ _tag: "Rejected", reason: { code: "too-large" } })
+  })
+})

@@ -64,7 +64,8 @@ describe("acervo command line", () => {
       [["status", "--batch", "nada"], /no batch "nada" is registered/],
       [["audit", "verify", join(cwd, "nowhere")], /manifest.json does not exist/],
       [["run", "--stages", "langid"], /run together on each document/],
-      [["run", "--profile", "everything", "--release", "x"], /unknown profile\(s\) everything/]
+      [["run", "--profile", "everything", "--release", "x"], /unknown profile\(s\) everything/],
+      [["run", "--release", "x"], /no batch is registered in \.acervo: nothing to process or release; submit one first/]
     ]
     for (const [args, message] of cases) {
       const r = cli(args, { cwd })

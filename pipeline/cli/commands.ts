@@ -3,6 +3,7 @@ import { Console, Effect, Option } from "effect"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { allStageNames } from "../../stages/index.ts"
+import { releaseProfiles } from "../../licenses/profiles.ts"
 import { identify, margin } from "../../stages/langid/identify.ts"
 import { normalizeText } from "../../stages/normalize/normalize.ts"
 import { verifyRelease } from "../../manifests/verify.ts"
@@ -74,10 +75,19 @@ const run = Command.make(
       if (someProcessing.length > 0 && someProcessing.length < processing.length) {
         return yield* new UsageError({ message: `stages ${processing.join(", ")} run together on each document; pass all of them, or only shard to rebuild the release` })
       }
+      const profiles = profile.length > 0 ? profile : settings.profiles
+      const unknownProfiles = profiles.filter((p) => !releaseProfiles.some((k) => k.name === p))
+      if (unknownProfiles.length > 0) {
+        return yield* new UsageError({ message: `unknown profile(s) ${unknownProfiles.join(", ")}; known: ${releaseProfiles.map((p) => p.name).join(", ")}` })
+      }
+      const catalog = yield* Catalog
+      if ((yield* catalog.batches).length === 0) {
+        return yield* new UsageError({ message: `no batch is registered in ${settings.home}: nothing to process or release; submit one first with \`acervo submit PATH\`` })
+      }
       if (someProcessing.length > 0) yield* processPending
       if (!chosen.includes("shard")) return
       const name = Option.isSome(release) ? release.value : yield* defaultReleaseName
-      const summary = yield* writeRelease({ name, outDir: out, profiles: profile.length > 0 ? profile : settings.profiles })
+      const summary = yield* writeRelease({ name, outDir: out, profiles })
       const m = summary.manifest
       yield* Console.log(
         [
@@ -101,7 +111,11 @@ const status = Command.make(
   { batch: Options.text("batch").pipe(Options.withDescription("one batch: ID or INSTITUTION/ID"), Options.optional), json, home },
   ({ batch, json, home }) =>
     statusReport(Option.getOrUndefined(batch)).pipe(
-      Effect.flatMap((r) => Console.log(json ? JSON.stringify(r, null, 2) : renderStatus(r))),
+      Effect.flatMap((r) =>
+        Console.log(
+          json ? JSON.stringify(r, null, 2) : r.batches.length === 0 ? "no batch is registered yet; submit one with `acervo submit PATH`" : renderStatus(r)
+        )
+      ),
       Effect.provide(appLayer(overridesFrom(home)))
     )
 ).pipe(Command.withDescription("batches, documents by stage, exclusions and flags by reason"))

@@ -7,6 +7,8 @@ export interface Detector {
   /** Which capture group holds the identifier itself (0: the whole match). */
   readonly group?: number
   readonly valid?: (match: string) => boolean
+  /** The placeholder for a given match, where one pattern covers several types. */
+  readonly placeholderOf?: (match: string) => string
   /** A cheap test a text must pass before the pattern is worth running on it. */
   readonly hint?: (text: string) => boolean
 }
@@ -23,8 +25,8 @@ export const detectors: ReadonlyArray<Detector> = [
   { placeholder: "<ID-MX-CURP>", pattern: re(`${B}[A-Z][AEIOUX][A-Z]{2}\\d{6}[HMX][A-Z]{5}[A-Z\\d]\\d${E}`), valid: validCurp, hint: (t) => /[A-Z]{4}\d/.test(t) },
   { placeholder: "<ID-BR-CNPJ>", pattern: re(`${B}\\d{2}\\.?\\d{3}\\.?\\d{3}/?\\d{4}-?\\d{2}${E}`), valid: validCnpj, hint: (t) => /\d\/\d|\d{14}/.test(t) },
   { placeholder: "<ID-BR-CPF>", pattern: re(`${B}\\d{3}\\.\\d{3}\\.\\d{3}-\\d{2}${E}|${B}\\d{11}${E}`), valid: validCpf, hint: (t) => /\d{3}\.\d{3}|\d{11}/.test(t) },
-  { placeholder: "<ID-AR-CUIL>", pattern: re(`${B}(?:20|23|24|27)-?\\d{8}-?\\d${E}`), valid: validCuit, hint: (t) => /\d{8}/.test(t.replace(/-/g, "")) },
-  { placeholder: "<ID-AR-CUIT>", pattern: re(`${B}(?:30|33|34)-?\\d{8}-?\\d${E}`), valid: validCuit, hint: (t) => /\d{8}/.test(t.replace(/-/g, "")) },
+  // CUIL (people: 20, 23, 24, 27) and CUIT (companies: 30, 33, 34) share one format and check digit.
+  { placeholder: "<ID-AR-CUIL>", placeholderOf: (m) => (/^(?:30|33|34)/.test(m) ? "<ID-AR-CUIT>" : "<ID-AR-CUIL>"), pattern: re(`${B}(?:20|23|24|27|30|33|34)-?\\d{8}-?\\d${E}`), valid: validCuit, hint: (t) => /\d{8}/.test(t.replace(/-/g, "")) },
   { placeholder: "<ID-CL-RUT>", pattern: re(`${B}\\d{1,2}\\.?\\d{3}\\.?\\d{3}-[\\dkK]${E}`), valid: validRut, hint: has("-") },
   // Identifiers without a check digit are only taken where the text names them.
   { placeholder: "<ID-AR-DNI>", pattern: re(`${B}DNI\\s*(?:N[°º.]?\\s*)?:?\\s*(\\d{1,2}\\.\\d{3}\\.\\d{3}|\\d{7})${E}`), group: 1, hint: has("DNI") },
@@ -34,12 +36,8 @@ export const detectors: ReadonlyArray<Detector> = [
   { placeholder: "<IP>", pattern: re(`${B}(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}${E}|${B}(?:[0-9a-fA-F]{1,4}:){1,6}:(?:[0-9a-fA-F]{1,4}:){0,5}[0-9a-fA-F]{1,4}${E}`), hint: has(":") },
   // Phones: international (+56, +55, +54, +52, +51, +57) or the national forms of each country,
   // always with the separators people write, so that years, amounts and page numbers stay.
-  { placeholder: "<PHONE>", hint: has("+"), pattern: re(`\\+(?:56|55|54|52|51|57)[\\s.-]?(?:\\(?\\d{1,3}\\)?[\\s.-]?)?\\d{3,5}[\\s.-]?\\d{3,4}${E}`) },
-  { placeholder: "<PHONE>", hint: has("("), pattern: re(`${B}\\(0?\\d{2,3}\\)\\s?\\d{4,5}[\\s-]?\\d{4}${E}`) },
-  { placeholder: "<PHONE>", pattern: re(`${B}9[\\s.]\\d{4}[\\s.]\\d{4}${E}`) },
-  { placeholder: "<PHONE>", pattern: re(`${B}\\d{2}\\s9\\d{4}-\\d{4}${E}`) },
-  { placeholder: "<PHONE>", pattern: re(`${B}0?11[\\s-]?(?:15[\\s-]?)?\\d{4}-\\d{4}${E}`) },
-  { placeholder: "<PHONE>", pattern: re(`${B}(?:9\\d{2}[\\s.]\\d{3}[\\s.]\\d{3}|3\\d{2}[\\s.]\\d{3}[\\s.]\\d{4}|55[\\s.]\\d{4}[\\s.]\\d{4})${E}`) }
+  // The phone forms of the region in one expression: one scan of each window instead of six.
+  { placeholder: "<PHONE>", pattern: re(`(?:\\+(?:56|55|54|52|51|57)[\\s.-]?(?:\\(?\\d{1,3}\\)?[\\s.-]?)?\\d{3,5}[\\s.-]?\\d{3,4}${E})|(?:${B}\\(0?\\d{2,3}\\)\\s?\\d{4,5}[\\s-]?\\d{4}${E})|(?:${B}9[\\s.]\\d{4}[\\s.]\\d{4}${E})|(?:${B}\\d{2}\\s9\\d{4}-\\d{4}${E})|(?:${B}0?11[\\s-]?(?:15[\\s-]?)?\\d{4}-\\d{4}${E})|(?:${B}(?:9\\d{2}[\\s.]\\d{3}[\\s.]\\d{3}|3\\d{2}[\\s.]\\d{3}[\\s.]\\d{4}|55[\\s.]\\d{4}[\\s.]\\d{4})${E})`) }
 ]
 
 export interface Redaction {
@@ -59,9 +57,10 @@ const redactAll = (text: string, counts: Record<string, number>): string => {
       const target = d.group ? (groups[d.group - 1] as string | undefined) : match
       if (target === undefined) return match
       if (d.valid && !d.valid(target)) return match
-      const type = d.placeholder.slice(1, -1)
+      const placeholder = d.placeholderOf ? d.placeholderOf(target) : d.placeholder
+      const type = placeholder.slice(1, -1)
       counts[type] = (counts[type] ?? 0) + 1
-      return d.group ? match.replace(target, d.placeholder) : d.placeholder
+      return d.group ? match.replace(target, placeholder) : placeholder
     })
   }
   return out

@@ -134,7 +134,7 @@ const counterFor = (count: number) => {
  * frequent 2-, 3- and 4-gram, and by 5- and 10-grams seen before. N-gram hashes are polynomial
  * rolling hashes (mod 2^32) from prefix sums, so each costs O(1) whatever n is.
  */
-const repetition = (hashes: Int32Array, lengths: Int32Array, count: number, totalChars: number) => {
+const repetition = (hashes: Int32Array, lengths: Int32Array, count: number, totalChars: number, boundBelow: number) => {
   const prefix = ints(count + 1)
   prefix[0] = 0
   for (let i = 0; i < count; i++) prefix[i + 1] = (Math.imul(prefix[i]!, BASE) + hashes[i]!) | 0
@@ -163,6 +163,14 @@ const repetition = (hashes: Int32Array, lengths: Int32Array, count: number, tota
   const duplicate: Record<number, number> = {}
   // Gopher looks at every n from 5 to 10; 5 and 10 bound the others and cost a third of the time.
   for (const n of DUPLICATE_NGRAM_SIZES) {
+    // Every word inside a repeated 10-gram is inside a repeated 5-gram, so the 5-gram share bounds
+    // the 10-gram share; when that bound is already under the threshold, the longer pass is skipped
+    // and the bound is reported.
+    const shorter = duplicate[DUPLICATE_NGRAM_SIZES[0]]
+    if (shorter !== undefined && shorter <= boundBelow) {
+      duplicate[n] = shorter
+      continue
+    }
     counter.reset()
     let coveredUntil = 0
     let chars = 0
@@ -182,7 +190,12 @@ const repetition = (hashes: Int32Array, lengths: Int32Array, count: number, tota
 let wordHashes = new Int32Array(1 << 16)
 let wordLengths = new Int32Array(1 << 16)
 
-export const measure = (text: string): QualityMeasures => {
+export interface MeasureOptions {
+  /** Longer n-gram repetition is only worth computing past this share (the smallest threshold that uses it). */
+  readonly repetitionBoundBelow?: number
+}
+
+export const measure = (text: string, options: MeasureOptions = {}): QualityMeasures => {
   // Lower-casing can change the length of a few characters (İ); positions must match the text's.
   const folded = text.toLowerCase()
   const lower = folded.length === text.length ? folded : text
@@ -292,7 +305,7 @@ export const measure = (text: string): QualityMeasures => {
   const tagSymbols = tagChars > 0 ? count(text.match(TAG)?.join("") ?? "", SYMBOL) : 0
   const nonSpaceUntagged = nonSpace - tagChars
   const { top, duplicate } =
-    words >= MIN_WORDS_FOR_REPETITION ? repetition(hashes, lengths, words, wordChars || 1) : { top: {}, duplicate: {} }
+    words >= MIN_WORDS_FOR_REPETITION ? repetition(hashes, lengths, words, wordChars || 1, options.repetitionBoundBelow ?? -1) : { top: {}, duplicate: {} }
   return {
     words,
     meanWordLength: round(words ? wordChars / words : 0),

@@ -114,3 +114,18 @@ describe("quality: long documents", () => {
     expect(measurementSample("corto")).toBe("corto")
   })
 })
+
+describe("quality: repetition bound", () => {
+  it("reports the 5-gram share as the 10-gram bound only when it is under the threshold, and computes it otherwise", async () => {
+    const { measure } = await import("../../stages/quality/measure.ts")
+    const words = Array.from({ length: 400 }, (_, i) => `palabra${i % 97}x${i % 13}`).join(" ")
+    const boilerplate = `${words}\n${Array(8).fill("Todos los derechos reservados por el archivo regional de la Araucanía, prohibida su reproducción.").join("\n")}`
+    const full = measure(boilerplate)
+    const bounded = measure(boilerplate, { repetitionBoundBelow: 0.01 })
+    expect(full.duplicateNgramCharFraction[10]).toBeGreaterThan(0.01)
+    expect(bounded.duplicateNgramCharFraction[10]).toBe(full.duplicateNgramCharFraction[10])
+    const clean = measure(words, { repetitionBoundBelow: 0.5 })
+    expect(clean.duplicateNgramCharFraction[10]).toBe(clean.duplicateNgramCharFraction[5])
+    expect(measure(words).duplicateNgramCharFraction[10]).toBeLessThanOrEqual(clean.duplicateNgramCharFraction[5]!)
+  })
+})

@@ -89,30 +89,26 @@ export const processPending = Effect.gen(function* () {
       ingestStats.millis += performance.now() - ingestMark
       const ids = items.flatMap((i) => (i._tag === "FileDone" ? [] : [i.document.recordId]))
       const checked = separateReusedIds(items, yield* catalog.existingRecordIds(ids))
-      const outcomes: Array<{ outcome: StageOutcome; fileId: number }> = []
-      const fileOf = new Map<string, number>()
+      const outcomes: Array<StageOutcome> = []
       const fileProgress = new Map<number, FileProgress>()
       let current: Array<PipelineDocument> = []
-      const ingested: Array<{ outcome: StageOutcome; fileId: number }> = []
       for (const item of checked) {
         if (item._tag === "FileDone") {
           fileProgress.set(item.fileId, { fileId: item.fileId, units: item.units, done: true })
           totals.files++
           continue
         }
-        const fileId = fileIdOf(item.document)
-        fileOf.set(item.document.recordId, fileId)
+        const fileId = item.document.fileId
         const prior = fileProgress.get(fileId)
         if (!prior?.done) fileProgress.set(fileId, { fileId, units: Math.max(prior?.units ?? 0, item.document.source.line), done: false })
         totals.bytesRead += item.document.rawBytes
         ingestStats.documents++
         ingestStats.characters += item.document.text.length
         if (item._tag === "Rejected") {
-          ingested.push({ outcome: excluded(item.document, "ingest", item.reason.code, item.reason.detail), fileId })
+          outcomes.push(excluded(item.document, "ingest", item.reason.code, item.reason.detail))
           bump(ingestStats.excluded, item.reason.code)
         } else current.push(item.document)
       }
-      outcomes.push(...ingested)
       let tail: Array<StageOutcome> = []
       for (const [index, stage] of stages.entries()) {
         const s = stats[index + 1]!
@@ -134,10 +130,10 @@ export const processPending = Effect.gen(function* () {
       for (const d of current) tail.push({ _tag: "Kept", document: d })
       tail = [...reelectShadowedSurvivors(tail, (d) => gateDocument(d, new Date(startedAt)))]
       for (const outcome of tail) {
-        outcomes.push({ outcome, fileId: fileOf.get(outcome.document.recordId)! })
+        outcomes.push(outcome)
         for (const f of outcome.document.flags) bump(stats.find((s) => s.stage === f.stage)!.flagged, f.code)
       }
-      for (const { outcome } of outcomes) {
+      for (const outcome of outcomes) {
         totals.documents++
         if (outcome._tag === "Kept") totals.kept++
         else bump(totals.excluded, outcome.reason.code)
@@ -151,16 +147,12 @@ export const processPending = Effect.gen(function* () {
       ingestMark = performance.now()
     })
 
-  const fileIds = new Map<string, number>()
-  const fileIdOf = (d: PipelineDocument) => fileIds.get(`${d.source.batchSeq}\u0000${d.source.path}`)!
-
   yield* Stream.paginateChunkEffect(0, (afterId: number) =>
     catalog.pendingFiles(afterId, 500).pipe(
       Effect.map((files) => [Chunk.fromIterable(files), files.length === 500 ? Option.some(files[files.length - 1]!.fileId) : Option.none()] as const)
     )
   ).pipe(
     Stream.flatMap((file) => {
-      fileIds.set(`${file.batchSeq}\u0000${file.path}`, file.fileId)
       const reader = readerFor(file.path, file.fields.reader)
       return reader ? reader.read(file, { maxDocumentBytes: settings.maxDocumentBytes, maxDepth: settings.maxXmlDepth }) : unsupported(file)
     }),

@@ -39,6 +39,8 @@ export interface GateResult {
 /** A document as it moves through the stages; each stage fills in its own part. */
 export interface PipelineDocument {
   readonly recordId: string
+  /** The catalog's file this document was read from. */
+  readonly fileId: number
   readonly source: SourceRef
   readonly fields: DocumentFields
   readonly fileSha256: string

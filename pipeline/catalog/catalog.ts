@@ -210,19 +210,19 @@ const make = Effect.gen(function* () {
     notes.map((n) => ({ record_id: recordId, kind, stage: n.stage, code: n.code, detail: n.detail }))
 
   /** Writes one processed chunk and the files' progress in one transaction: all of it or none. */
-  const persistChunk = (runId: number, entries: ReadonlyArray<{ outcome: StageOutcome; fileId: number }>, progress: ReadonlyArray<FileProgress>) =>
+  const persistChunk = (runId: number, entries: ReadonlyArray<StageOutcome>, progress: ReadonlyArray<FileProgress>) =>
     sql
       .withTransaction(
         Effect.gen(function* () {
           for (let i = 0; i < entries.length; i += 100) {
             const page = entries.slice(i, i + 100)
-            const docs = page.map(({ outcome, fileId }) => {
+            const docs = page.map((outcome) => {
               const d = outcome.document
               const isKept = outcome._tag === "Kept"
               return {
                 record_id: d.recordId,
                 batch_seq: d.source.batchSeq,
-                file_id: fileId,
+                file_id: d.fileId,
                 local_id: d.source.document,
                 path: d.source.path,
                 line: d.source.line,
@@ -251,19 +251,19 @@ const make = Effect.gen(function* () {
               }
             })
             yield* sql`INSERT INTO documents ${sql.insert(docs)}`
-            const notes = page.flatMap(({ outcome }) => [
+            const notes = page.flatMap((outcome) => [
               ...noteRows(outcome.document.recordId, "flag", outcome.document.flags),
               ...(outcome._tag === "Excluded" ? noteRows(outcome.document.recordId, "exclusion", [outcome.reason]) : [])
             ])
             if (notes.length > 0) yield* sql`INSERT INTO notes ${sql.insert(notes)}`
             // Texts of duplicates are kept too: a withdrawn survivor's copy must be able to stand in.
             const texts = page
-              .filter(({ outcome }) => outcome.document.textSha256 && (outcome._tag === "Kept" || outcome.document.duplicateOf))
-              .map(({ outcome }) => ({ sha256: outcome.document.textSha256!, body: outcome.document.text }))
+              .filter((outcome) => outcome.document.textSha256 && (outcome._tag === "Kept" || outcome.document.duplicateOf))
+              .map((outcome) => ({ sha256: outcome.document.textSha256!, body: outcome.document.text }))
             for (const t of texts) yield* sql`INSERT OR IGNORE INTO texts ${sql.insert(t)}`
             const keys = page
-              .filter(({ outcome }) => outcome._tag === "Kept" && outcome.document.dedupKey)
-              .map(({ outcome }) => ({ dedup_key: outcome.document.dedupKey!, survivor: outcome.document.recordId }))
+              .filter((outcome) => outcome._tag === "Kept" && outcome.document.dedupKey)
+              .map((outcome) => ({ dedup_key: outcome.document.dedupKey!, survivor: outcome.document.recordId }))
             if (keys.length > 0) yield* sql`INSERT OR IGNORE INTO dedup_keys ${sql.insert(keys)}`
           }
           for (const p of progress) {

@@ -61,6 +61,7 @@ export const documentFrom = (
   }
   return {
     recordId: recordIdOf(file.institution, file.batchId, init.localId),
+    fileId: file.fileId,
     source,
     fields: init.fields,
     fileSha256: file.sha256,

@@ -1,8 +1,9 @@
 import { Either, Schema, ParseResult } from "effect"
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs"
-import { join, relative, sep } from "node:path"
+import { createReadStream, existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { createGunzip } from "node:zlib"
+import { filesUnder } from "../pipeline/files.ts"
 import { hashFile, sha256Hex } from "../pipeline/hashing.ts"
 import { ReleaseRecord } from "../stages/shard/record.ts"
 import { Manifest, MANIFEST_FILE, type ShardEntry } from "./manifest.ts"
@@ -58,19 +59,6 @@ const inspectShard = async (file: string, entry: ShardEntry) => {
   return { sha256, bytes, records, characters, problems }
 }
 
-const listShardFiles = (dir: string): Array<string> => {
-  const out: Array<string> = []
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const full = join(d, name)
-      if (statSync(full).isDirectory()) walk(full)
-      else out.push(relative(dir, full).split(sep).join("/"))
-    }
-  }
-  if (existsSync(join(dir, "shards"))) walk(join(dir, "shards"))
-  return out
-}
-
 /**
  * Recomputes every shard's SHA-256, byte size, record and character counts and compares them with
  * the manifest and, when given, with what the catalog recorded for the release. Names each mismatch.
@@ -111,7 +99,7 @@ export const verifyRelease = async (dir: string, catalog: ((release: string) => 
     characters += entry.characters
   }
   const listed = new Set(manifest.shards.map((s) => s.path))
-  for (const extra of listShardFiles(dir).filter((p) => !listed.has(p))) mismatches.push(`${extra}: present in the release but not in the manifest`)
+  for (const extra of filesUnder(dir, join(dir, "shards")).filter((p) => !listed.has(p))) mismatches.push(`${extra}: present in the release but not in the manifest`)
   if (documents !== manifest.totals.documents) mismatches.push(`manifest totals.documents is ${manifest.totals.documents}, its shards hold ${documents}`)
   if (characters !== manifest.totals.characters) mismatches.push(`manifest totals.characters is ${manifest.totals.characters}, its shards hold ${characters}`)
   if (catalog) {

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
-import { join, relative, sep } from "node:path"
+import { existsSync, readFileSync, statSync } from "node:fs"
+import { join } from "node:path"
 import { decodeText } from "../../stages/ingest/encoding.ts"
 import type { BatchProblem } from "../errors.ts"
+import { filesUnder } from "../files.ts"
 import { hashFile } from "../hashing.ts"
 
 const ALGORITHMS = ["md5", "sha1", "sha256", "sha512"] as const
@@ -37,20 +38,6 @@ const parseTagLines = (text: string): Array<[string, string]> => {
 }
 
 const decodePath = (p: string) => p.replace(/%0A/gi, "\n").replace(/%0D/gi, "\r").replace(/%25/g, "%")
-
-const filesUnder = (root: string, dir: string): Array<string> => {
-  if (!existsSync(dir)) return []
-  const out: Array<string> = []
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const full = join(d, name)
-      if (statSync(full).isDirectory()) walk(full)
-      else out.push(relative(root, full).split(sep).join("/"))
-    }
-  }
-  walk(dir)
-  return out
-}
 
 /**
  * Verifies a BagIt bag (RFC 8493) before anything is accepted: bagit.txt, every payload manifest

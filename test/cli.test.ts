@@ -79,6 +79,22 @@ describe("acervo command line", () => {
     expect(existsSync(join(cwd, ".acervo", "batches")) ? 1 : 0).toBe(0)
   })
 
+  it("lets one run work on a catalog at a time, and takes over the lock of a run that died", () => {
+    const cwd = tempDir()
+    expect(cli(["submit", join(sampleBatches, "universidad-udhr")], { cwd }).code).toBe(0)
+    const lock = join(cwd, ".acervo", "run.lock")
+    writeFileSync(lock, String(process.pid))
+    const busy = cli(["run", "--release", "r"], { cwd })
+    expect(busy.code).toBe(1)
+    expect(busy.stderr).toContain(`another acervo run (pid ${process.pid}) is working on .acervo`)
+    expect(existsSync(join(cwd, "releases", "r"))).toBe(false)
+    writeFileSync(lock, "2147483646")
+    const after = cli(["run", "--release", "r"], { cwd })
+    expect(after.code, after.stderr).toBe(0)
+    expect(existsSync(lock)).toBe(false)
+    expect(existsSync(join(cwd, "releases", "r", "manifest.json"))).toBe(true)
+  })
+
   it("identifies the language of standard input", () => {
     const r = cli(["langid", "-"], { input: readFileSync(join(sampleBatches, "biblioteca-udhr", "textos", "pt-01.txt"), "utf8") })
     expect(r.code, r.stderr).toBe(0)

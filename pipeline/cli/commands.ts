@@ -15,6 +15,7 @@ import { settingsConfig, type AcervoSettings } from "../config.ts"
 import { formatProblem, UsageError, VerificationFailed } from "../errors.ts"
 import { writeRelease } from "../release.ts"
 import { processPending } from "../run.ts"
+import { withRunLock } from "../run-lock.ts"
 import { renderStatus, statusReport, table } from "../status.ts"
 import { appLayer } from "./layers.ts"
 import { nowIso } from "../clock.ts"
@@ -84,10 +85,15 @@ const run = Command.make(
       if ((yield* catalog.batches).length === 0) {
         return yield* new UsageError({ message: `no batch is registered in ${settings.home}: nothing to process or release; submit one first with \`acervo submit PATH\`` })
       }
-      if (someProcessing.length > 0) yield* processPending
-      if (!chosen.includes("shard")) return
       const name = Option.isSome(release) ? release.value : yield* defaultReleaseName
-      const summary = yield* writeRelease({ name, outDir: out, profiles })
+      const summary = yield* withRunLock(
+        settings.home,
+        Effect.gen(function* () {
+          if (someProcessing.length > 0) yield* processPending
+          return chosen.includes("shard") ? yield* writeRelease({ name, outDir: out, profiles }) : undefined
+        })
+      )
+      if (!summary) return
       const m = summary.manifest
       yield* Console.log(
         [

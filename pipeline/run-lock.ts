@@ -1,0 +1,43 @@
+import { Effect } from "effect"
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs"
+import { join } from "node:path"
+import { UsageError } from "./errors.ts"
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/**
+ * One `acervo run` per catalog at a time: a lock file holding the owner's pid, created
+ * exclusively. A lock left by a run that was killed (its pid is gone) is taken over, so a crash
+ * never blocks the next run.
+ */
+export const withRunLock = <A, E, R>(home: string, effect: Effect.Effect<A, E, R>) =>
+  Effect.acquireUseRelease(
+    Effect.suspend(() => {
+      const path = join(home, "run.lock")
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          const fd = openSync(path, "wx")
+          writeSync(fd, String(process.pid))
+          closeSync(fd)
+          return Effect.succeed(path)
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "EEXIST") return Effect.die(e)
+          const owner = Number(readFileSync(path, "utf8").trim())
+          if (Number.isInteger(owner) && owner > 0 && alive(owner) && owner !== process.pid) {
+            return Effect.fail(new UsageError({ message: `another acervo run (pid ${owner}) is working on ${home}; wait for it to finish` }))
+          }
+          rmSync(path, { force: true })
+        }
+      }
+      return Effect.fail(new UsageError({ message: `cannot take the run lock ${path}; remove it if no acervo run is active` }))
+    }),
+    () => effect,
+    (path) => Effect.sync(() => rmSync(path, { force: true }))
+  )

@@ -134,7 +134,7 @@ const counterFor = (count: number) => {
  * frequent 2-, 3- and 4-gram, and by 5- and 10-grams seen before. N-gram hashes are polynomial
  * rolling hashes (mod 2^32) from prefix sums, so each costs O(1) whatever n is.
  */
-const repetition = (hashes: Int32Array, lengths: Int32Array, count: number, totalChars: number, boundBelow: number) => {
+const repetition = (hashes: Int32Array, lengths: Int32Array, count: number, totalChars: number, thresholds: RepetitionThresholds) => {
   const prefix = ints(count + 1)
   prefix[0] = 0
   for (let i = 0; i < count; i++) prefix[i + 1] = (Math.imul(prefix[i]!, BASE) + hashes[i]!) | 0
@@ -147,7 +147,21 @@ const repetition = (hashes: Int32Array, lengths: Int32Array, count: number, tota
   const ngram = (i: number, n: number) => ((prefix[i + n]! - Math.imul(prefix[i]!, powers[n]!)) | 0) ^ n
   const counter = counterFor(count)
   const top: Record<number, number> = {}
+  let previousBest = Number.POSITIVE_INFINITY
   for (const n of [2, 3, 4]) {
+    // An n-gram occurs at most as often as the most frequent (n-1)-gram (its own first n-1 words
+    // occur wherever it does) and spans at most the longest run of n words: when that bound is
+    // already under the threshold, the pass is skipped and the bound reported.
+    const threshold = thresholds.top[n]
+    if (threshold !== undefined && previousBest !== Number.POSITIVE_INFINITY) {
+      let longest = 0
+      for (let i = 0; i + n <= count; i++) longest = Math.max(longest, charPrefix[i + n]! - charPrefix[i]!)
+      const bound = previousBest > 1 ? (previousBest * longest) / totalChars : 0
+      if (bound <= threshold) {
+        top[n] = round(bound)
+        continue
+      }
+    }
     counter.reset()
     let best = 0
     let bestAt = 0
@@ -159,6 +173,7 @@ const repetition = (hashes: Int32Array, lengths: Int32Array, count: number, tota
       }
     }
     top[n] = best > 1 ? round((best * (charPrefix[bestAt + n]! - charPrefix[bestAt]!)) / totalChars) : 0
+    previousBest = best
   }
   const duplicate: Record<number, number> = {}
   // Gopher looks at every n from 5 to 10; 5 and 10 bound the others and cost a third of the time.
@@ -167,7 +182,8 @@ const repetition = (hashes: Int32Array, lengths: Int32Array, count: number, tota
     // the 10-gram share; when that bound is already under the threshold, the longer pass is skipped
     // and the bound is reported.
     const shorter = duplicate[DUPLICATE_NGRAM_SIZES[0]]
-    if (shorter !== undefined && shorter <= boundBelow) {
+    const threshold = thresholds.duplicate[n]
+    if (shorter !== undefined && threshold !== undefined && shorter <= threshold) {
       duplicate[n] = shorter
       continue
     }
@@ -190,9 +206,17 @@ const repetition = (hashes: Int32Array, lengths: Int32Array, count: number, tota
 let wordHashes = new Int32Array(1 << 16)
 let wordLengths = new Int32Array(1 << 16)
 
+export interface RepetitionThresholds {
+  readonly top: Readonly<Record<string, number>>
+  readonly duplicate: Readonly<Record<string, number>>
+}
+
 export interface MeasureOptions {
-  /** Longer n-gram repetition is only worth computing past this share (the smallest threshold that uses it). */
-  readonly repetitionBoundBelow?: number
+  /**
+   * The thresholds the measures will be compared with. Where an exact upper bound shows a
+   * threshold cannot be passed, the costly pass is skipped and the bound is reported instead.
+   */
+  readonly repetitionThresholds?: RepetitionThresholds
 }
 
 export const measure = (text: string, options: MeasureOptions = {}): QualityMeasures => {
@@ -305,7 +329,7 @@ export const measure = (text: string, options: MeasureOptions = {}): QualityMeas
   const tagSymbols = tagChars > 0 ? count(text.match(TAG)?.join("") ?? "", SYMBOL) : 0
   const nonSpaceUntagged = nonSpace - tagChars
   const { top, duplicate } =
-    words >= MIN_WORDS_FOR_REPETITION ? repetition(hashes, lengths, words, wordChars || 1, options.repetitionBoundBelow ?? -1) : { top: {}, duplicate: {} }
+    words >= MIN_WORDS_FOR_REPETITION ? repetition(hashes, lengths, words, wordChars || 1, options.repetitionThresholds ?? { top: {}, duplicate: {} }) : { top: {}, duplicate: {} }
   return {
     words,
     meanWordLength: round(words ? wordChars / words : 0),

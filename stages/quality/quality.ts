@@ -66,7 +66,9 @@ export const measurementSample = (text: string): string => {
 export const judge = (doc: PipelineDocument, config: QualityConfig): StageOutcome => {
   const lang = doc.language?.lang ?? "und"
   const t = thresholdsFor(config, lang)
-  const m = measure(measurementSample(doc.text), { repetitionBoundBelow: t.maxDuplicateNgramCharFraction["10"] ?? -1 })
+  const m = measure(measurementSample(doc.text), {
+    repetitionThresholds: { top: t.maxTopNgramCharFraction, duplicate: { "10": t.maxDuplicateNgramCharFraction["10"] ?? -1 } }
+  })
   const measured = { sampled: doc.text.length > MEASURE_SAMPLE_CHARS ? 1 : 0, words: m.words, mean_word_length: m.meanWordLength, symbol_ratio: m.symbolRatio, digit_ratio: m.digitRatio }
   const withMeasures = { ...doc, quality: measured }
   const drop = (code: string, detail: string) => excluded(withMeasures, "quality", code, `${detail} (thresholds for ${lang in config.languages ? lang : "default"})`)

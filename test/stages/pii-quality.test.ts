@@ -7,6 +7,9 @@ import { documentFrom, type FileToRead } from "../../stages/ingest/reader.ts"
 import { sha256Hex } from "../../pipeline/hashing.ts"
 import { evaluateQuality } from "../../stages/quality/eval.ts"
 import { judge, loadQualityConfig } from "../../stages/quality/quality.ts"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { projectRoot } from "../../pipeline/project-root.ts"
 
 const file: FileToRead = { fileId: 1, institution: "i", batchId: "b", batchSeq: 1, path: "a.txt", storedPath: "", sha256: "", bytes: 0, documentId: undefined, fields: {}, doneUnits: 0 }
 
@@ -121,11 +124,29 @@ describe("quality: repetition bound", () => {
     const words = Array.from({ length: 400 }, (_, i) => `palabra${i % 97}x${i % 13}`).join(" ")
     const boilerplate = `${words}\n${Array(8).fill("Todos los derechos reservados por el archivo regional de la Araucanía, prohibida su reproducción.").join("\n")}`
     const full = measure(boilerplate)
-    const bounded = measure(boilerplate, { repetitionBoundBelow: 0.01 })
+    const bounded = measure(boilerplate, { repetitionThresholds: { top: {}, duplicate: { "10": 0.01 } } })
     expect(full.duplicateNgramCharFraction[10]).toBeGreaterThan(0.01)
     expect(bounded.duplicateNgramCharFraction[10]).toBe(full.duplicateNgramCharFraction[10])
-    const clean = measure(words, { repetitionBoundBelow: 0.5 })
+    const clean = measure(words, { repetitionThresholds: { top: {}, duplicate: { "10": 0.5 } } })
     expect(clean.duplicateNgramCharFraction[10]).toBe(clean.duplicateNgramCharFraction[5])
     expect(measure(words).duplicateNgramCharFraction[10]).toBeLessThanOrEqual(clean.duplicateNgramCharFraction[5]!)
+  })
+})
+
+describe("quality: top n-gram bound", () => {
+  it("skips a 3- or 4-gram pass only when the bound is under the threshold, and still catches a dominant phrase", async () => {
+    const { measure } = await import("../../stages/quality/measure.ts")
+    const prose = readFileSync(join(projectRoot, "corpora", "reference", "udhr", "spa.txt"), "utf8")
+    const exact = measure(prose)
+    const bounded = measure(prose, { repetitionThresholds: { top: { "3": 0.18, "4": 0.16 }, duplicate: {} } })
+    for (const n of [3, 4]) {
+      expect(bounded.topNgramCharFraction[n]).toBeGreaterThanOrEqual(exact.topNgramCharFraction[n]!)
+      expect(bounded.topNgramCharFraction[n]).toBeLessThanOrEqual(n === 3 ? 0.18 : 0.16)
+    }
+    const spam = `${prose.slice(0, 3000)}\n${Array(120).fill("compre ahora oferta").join(" ")}`
+    const spamExact = measure(spam)
+    const spamBounded = measure(spam, { repetitionThresholds: { top: { "3": 0.18, "4": 0.16 }, duplicate: {} } })
+    expect(spamExact.topNgramCharFraction[3]).toBeGreaterThan(0.18)
+    expect(spamBounded.topNgramCharFraction[3]).toBe(spamExact.topNgramCharFraction[3])
   })
 })

@@ -4,7 +4,7 @@
  * and peak RSS. Figures from a shared 2-core machine are noisy: compare ratios within one run.
  */
 import { ManagedRuntime } from "effect"
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { once } from "node:events"
 import { join } from "node:path"
 import { createGzip, constants } from "node:zlib"
@@ -13,10 +13,10 @@ import { appLayer } from "./cli/layers.ts"
 import { Progress } from "./progress.ts"
 import { seededRandom } from "./seeded-random.ts"
 import { projectRoot } from "./project-root.ts"
+import { loadReferenceTexts } from "./reference-texts.ts"
 import { writeRelease } from "./release.ts"
 import { processPending } from "./run.ts"
 import { table } from "./status.ts"
-import { decodeText } from "../stages/ingest/encoding.ts"
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -25,25 +25,16 @@ const arg = (name: string, fallback: string) => {
 const targetMb = Number(arg("mb", "200"))
 const work = arg("dir", join(projectRoot, "bench-work"))
 
-/** Paragraphs of real text per language, from the bundled reference texts (corpora/reference). */
-const pools = (): Record<string, Array<string>> => {
-  const reference = join(projectRoot, "corpora", "reference")
-  const text = (path: string) => {
-    const d = decodeText(readFileSync(path))
-    return d._tag === "Decoded" ? d.text : ""
-  }
-  const paragraphsOf = (t: string) => t.split(/\n\s*\n/).map((p) => p.replace(/\s+/g, " ").trim()).filter((p) => p.length > 40)
-  const teiBody = (path: string) => text(path).replace(/[\s\S]*?<body>/, "").replace(/<\/body>[\s\S]*/, "").replace(/<\/(p|head|l)>/g, "\n\n").replace(/<[^>]+>/g, "")
-  const avenueDir = join(reference, "arn", "avenue")
-  const avenueLines = readdirSync(avenueDir).flatMap((f) => text(join(avenueDir, f)).split(/\r\n|\r|\n/))
-  const turns = (prefix: string) =>
-    avenueLines.filter((l) => l.startsWith(prefix)).map((l) => l.slice(3).replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim()).filter((l) => l.length > 10)
-  const rap = readFileSync(join(reference, "rap", "kieviet-grammar-examples.txt"), "utf8").split("\n").map((l) => l.trim()).filter(Boolean)
+/** Paragraphs and turns of real text per language, from the bundled reference texts. */
+const pools = async (): Promise<Record<string, ReadonlyArray<string>>> => {
+  const texts = await loadReferenceTexts()
+  const paragraphs = (list: ReadonlyArray<string>) => list.map((p) => p.replace(/\s+/g, " ").trim()).filter((p) => p.length > 40)
+  const turns = (lang: "arn" | "spa") => texts.avenue.flatMap((t) => t[lang]).filter((l) => l.length > 10)
   return {
-    spa: [...paragraphsOf(text(join(reference, "udhr", "spa.txt"))), ...paragraphsOf(teiBody(join(reference, "spa", "eltec-spa-SPA3026-clarin-pipa.xml"))), ...turns("C:")],
-    por: [...paragraphsOf(text(join(reference, "udhr", "por-BR.txt"))), ...paragraphsOf(text(join(reference, "udhr", "por-PT.txt"))), ...paragraphsOf(teiBody(join(reference, "por", "eltec-por-POR0066-innocente.xml")))],
-    arn: [...paragraphsOf(text(join(reference, "udhr", "arn.txt"))), ...turns("M:")],
-    rap
+    spa: [...paragraphs(texts.udhr.spa), ...paragraphs(texts.eltec.spa), ...turns("spa")],
+    por: [...paragraphs(texts.udhr.porBR), ...paragraphs(texts.udhr.porPT), ...paragraphs(texts.eltec.por)],
+    arn: [...paragraphs(texts.udhr.arn), ...turns("arn")],
+    rap: texts.rap
   }
 }
 
@@ -54,7 +45,7 @@ const generate = async (dir: string, megabytes: number) => {
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(join(dir, "files"), { recursive: true })
   const next = seededRandom(20261128)
-  const pool = pools()
+  const pool = await pools()
   const langs = [["spa", 0.35], ["por", 0.3], ["arn", 0.2], ["rap", 0.15]] as const
   const pick = () => {
     let r = next()

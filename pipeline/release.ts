@@ -7,6 +7,7 @@ import { MANIFEST_FILE, type Manifest, type ShardEntry } from "../manifests/mani
 import { releaseProfiles } from "../licenses/profiles.ts"
 import { ShardFile } from "../stages/shard/shard-file.ts"
 import { toRecord } from "../stages/shard/record.ts"
+import type { DocumentFields } from "./batch/schema.ts"
 import { Catalog, type SourceRow } from "./catalog/catalog.ts"
 import { nowIso } from "./clock.ts"
 import { configSha256, Settings } from "./config.ts"
@@ -162,7 +163,8 @@ const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: nu
           outsideProfiles++
           continue
         }
-        const record = toRecord(row, dups.get(row.record_id) ?? [])
+        const fields = JSON.parse(row.fields_json) as DocumentFields
+        const record = toRecord(row, fields, dups.get(row.record_id) ?? [])
         const line = JSON.stringify(record)
         const key = `${profile}/${row.lang}`
         let shard = open.get(key)
@@ -187,7 +189,6 @@ const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: nu
         tally(totals.by_institution, row.institution, record.text.length)
         tally(totals.by_profile, profile, record.text.length)
         for (const [type, n] of Object.entries(record.pii)) pii[type] = (pii[type] ?? 0) + n
-        const fields = JSON.parse(row.fields_json) as { creators?: string | ReadonlyArray<string> }
         if (row.attribution === 1) {
           attribution.add({
             institution: row.institution,

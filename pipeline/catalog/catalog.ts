@@ -183,8 +183,8 @@ const make = Effect.gen(function* () {
       Effect.mapError(fail("listing pending files"))
     )
 
-  const countPendingFiles = sql<{ n: number; bytes: number }>`SELECT count(*) AS n, coalesce(sum(bytes), 0) AS bytes FROM files WHERE status = 'pending'`.pipe(
-    Effect.map((rows) => rows[0] ?? { n: 0, bytes: 0 }),
+  const countPendingFiles = sql<{ n: number }>`SELECT count(*) AS n FROM files WHERE status = 'pending'`.pipe(
+    Effect.map((rows) => rows[0] ?? { n: 0 }),
     Effect.mapError(fail("counting pending files"))
   )
 

@@ -8,7 +8,6 @@ import { identify, margin } from "../../stages/langid/identify.ts"
 import { normalizeText } from "../../stages/normalize/normalize.ts"
 import { verifyRelease } from "../../manifests/verify.ts"
 import { evaluateQuality } from "../../stages/quality/eval.ts"
-import { loadQualityConfig } from "../../stages/quality/quality.ts"
 import { submitBatch } from "../batch/submit.ts"
 import { Catalog } from "../catalog/catalog.ts"
 import { settingsConfig, type AcervoSettings } from "../config.ts"
@@ -176,7 +175,7 @@ const ledger = Command.make("ledger", { home }, ({ home }) =>
 const qualityEval = Command.make("eval", { json }, ({ json }) =>
   Effect.gen(function* () {
     const settings = yield* settingsConfig
-    const results = yield* Effect.promise(() => evaluateQuality(loadQualityConfig(settings.qualityThresholds), settings.langidCandidates))
+    const results = yield* Effect.promise(() => evaluateQuality(settings))
     if (json) return yield* Console.log(JSON.stringify(results, null, 2))
     yield* Console.log(
       table(

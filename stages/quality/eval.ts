@@ -1,19 +1,14 @@
-import { Option } from "effect"
-import { readdirSync, readFileSync, statSync } from "node:fs"
-import { join } from "node:path"
+import { Effect } from "effect"
 import iconv from "iconv-lite"
-import type { AcervoSettings } from "../../pipeline/config.ts"
+import { settingsConfig, type AcervoSettings } from "../../pipeline/config.ts"
 import type { DocumentFields } from "../../pipeline/batch/schema.ts"
+import { loadReferenceTexts } from "../../pipeline/reference-texts.ts"
 import { seededRandom } from "../../pipeline/seeded-random.ts"
-import { projectRoot } from "../../pipeline/project-root.ts"
-import { decodeText } from "../ingest/encoding.ts"
 import { documentFrom, type FileToRead } from "../ingest/reader.ts"
-import { readSpeakerTranscript } from "../ingest/readers/speaker-transcript.ts"
-import { readTei } from "../ingest/readers/tei.ts"
 import { reconcileLanguage } from "../langid/langid.ts"
 import { normalizeText } from "../normalize/normalize.ts"
 import type { PipelineDocument } from "../stage.ts"
-import { judge, loadQualityConfig, type QualityConfig } from "./quality.ts"
+import { judge, loadQualityConfig } from "./quality.ts"
 
 export interface EvalDocument {
   readonly text: string
@@ -37,13 +32,6 @@ export interface EvalResult {
   readonly reasons: Record<string, number>
 }
 
-const reference = (...parts: Array<string>) => join(projectRoot, "corpora", "reference", ...parts)
-
-const fileAt = (path: string, fields: DocumentFields): FileToRead => ({
-  fileId: 0, institution: "eval", batchId: "eval", batchSeq: 0, path, storedPath: path, sha256: "",
-  bytes: statSync(path).size, documentId: undefined, fields, doneUnits: 0
-})
-
 /** Blocks of about `size` characters built from whole paragraphs. */
 const chunks = (paragraphs: ReadonlyArray<string>, size: number): Array<string> => {
   const out: Array<string> = []
@@ -62,8 +50,8 @@ const chunks = (paragraphs: ReadonlyArray<string>, size: number): Array<string> 
   return out
 }
 
-const udhrArticles = (file: string): Array<string> => {
-  const blocks = readFileSync(reference("udhr", file), "utf8").split(/\n\s*\n/).map((b) => b.trim()).filter(Boolean)
+/** UDHR blocks grouped into articles: a short heading joins the paragraphs under it. */
+const udhrArticles = (blocks: ReadonlyArray<string>): Array<string> => {
   const articles: Array<string> = []
   for (const b of blocks.slice(1)) {
     if (b.split(/\s+/).length <= 4 && articles.length > 0 && !/[.;:]$/.test(b)) articles.push(b)
@@ -114,48 +102,26 @@ export const plantedJunk = (spanish: ReadonlyArray<string>, portuguese: Readonly
   return out
 }
 
-const decodeFile = (path: string) => {
-  const d = decodeText(readFileSync(path))
-  return d._tag === "Decoded" ? d.text : ""
-}
-
 /** The evaluation sets: real text that must stay, and planted junk that must go. */
 export const buildEvalSets = async (): Promise<ReadonlyArray<EvalSet>> => {
-  const avenueDir = reference("arn", "avenue")
-  const avenue = readdirSync(avenueDir).filter((f) => f.endsWith(".txt")).sort()
-  const transcript: DocumentFields = { reader: { transcript: { speakers: { M: "arn", C: "spa" } } } }
-  const turns = await Promise.all(avenue.map((f) => readSpeakerTranscript(fileAt(join(avenueDir, f), transcript), { maxDocumentBytes: 16e6, maxDepth: 256 })))
-  const byLang = (lang: string) =>
-    turns.flatMap((items) => items.flatMap((i) => (i._tag === "Document" && i.document.fields.language === lang ? [{ text: i.document.text, fields: { language: lang } }] : [])))
-  const teiParagraphs = async (file: string) => {
-    const [item] = await readTei(fileAt(file, {}), { maxDocumentBytes: 16e6, maxDepth: 256 })
-    return item?._tag === "Document" ? item.document.text.split("\n\n") : []
-  }
-  const pipa = chunks(await teiParagraphs(reference("spa", "eltec-spa-SPA3026-clarin-pipa.xml")), 1500)
-  const innocente = chunks(await teiParagraphs(reference("por", "eltec-por-POR0066-innocente.xml")), 1500)
-  const spanish = [...udhrArticles("spa.txt"), ...pipa]
-  const portuguese = [...udhrArticles("por-BR.txt"), ...udhrArticles("por-PT.txt"), ...innocente]
-  const rap = readFileSync(reference("rap", "kieviet-grammar-examples.txt"), "utf8").split("\n").map((l) => l.trim()).filter(Boolean)
+  const texts = await loadReferenceTexts()
+  const turns = (lang: "arn" | "spa") => texts.avenue.map((t) => ({ text: t[lang].join("\n"), fields: { language: lang } })).filter((d) => d.text.length > 0)
+  const spanish = [...udhrArticles(texts.udhr.spa), ...chunks(texts.eltec.spa, 1500)]
+  const portuguese = [...udhrArticles(texts.udhr.porBR), ...udhrArticles(texts.udhr.porPT), ...chunks(texts.eltec.por, 1500)]
   return [
-    { name: "AVENUE Mapudungun (M: turns, one document per transcript)", expect: "keep", documents: byLang("arn") },
-    { name: "AVENUE transcripts as delivered (whole file)", expect: "keep", documents: avenue.map((f) => ({ text: decodeFile(join(avenueDir, f)), fields: { language: "arn" } })) },
-    { name: "Rapa Nui sentences (one document each)", expect: "keep", documents: rap.map((text) => ({ text, fields: { language: "rap" } })) },
-    { name: "Spanish: UDHR articles, Pipá, AVENUE C: turns", expect: "keep", documents: [...spanish.map((text) => ({ text, fields: { language: "spa" } })), ...byLang("spa")] },
+    { name: "AVENUE Mapudungun (M: turns, one document per transcript)", expect: "keep", documents: turns("arn") },
+    { name: "AVENUE transcripts as delivered (whole file)", expect: "keep", documents: texts.avenue.map((t) => ({ text: t.raw, fields: { language: "arn" } })) },
+    { name: "Rapa Nui sentences (one document each)", expect: "keep", documents: texts.rap.map((text) => ({ text, fields: { language: "rap" } })) },
+    { name: "Spanish: UDHR articles, Pipá, AVENUE C: turns", expect: "keep", documents: [...spanish.map((text) => ({ text, fields: { language: "spa" } })), ...turns("spa")] },
     { name: "Portuguese: UDHR articles, Innocente", expect: "keep", documents: portuguese.map((text) => ({ text, fields: { language: "por" } })) },
     { name: "planted junk (OCR garbage, menus, boilerplate, number tables, mojibake)", expect: "remove", documents: plantedJunk(spanish, portuguese) }
   ]
 }
 
-const evalSettings = (candidates: ReadonlyArray<string>): AcervoSettings => ({
-  home: "", chunkDocuments: 256, maxDocumentBytes: 16e6, shardMaxBytes: 1e9, langidCandidates: candidates, langidSegments: 6,
-  langMismatchMargin: 0.1, langMismatchAction: "flag", langMismatchMinChars: 200, profiles: ["open"], maxArchiveBytes: 1e9,
-  maxArchiveRatio: 200, qualityThresholds: undefined, maxXmlDepth: 256, sourceDateEpoch: Option.none()
-})
-
 /** Runs each set through normalize, langid and quality, as the pipeline does, and counts outcomes. */
-export const evaluateQuality = async (config: QualityConfig = loadQualityConfig(), candidates: ReadonlyArray<string> = ["spa", "por", "arn", "eng"]): Promise<ReadonlyArray<EvalResult>> => {
-  const settings = evalSettings(candidates)
-  const file = fileAt(join(projectRoot, "package.json"), {})
+export const evaluateQuality = async (settings: AcervoSettings = Effect.runSync(settingsConfig)): Promise<ReadonlyArray<EvalResult>> => {
+  const config = loadQualityConfig(settings.qualityThresholds)
+  const file: FileToRead = { fileId: 0, institution: "eval", batchId: "eval", batchSeq: 0, path: "eval", storedPath: "", sha256: "", bytes: 0, documentId: undefined, fields: {}, doneUnits: 0 }
   const sets = await buildEvalSets()
   return sets.map((set) => {
     const reasons: Record<string, number> = {}

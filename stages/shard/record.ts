@@ -30,8 +30,8 @@ export const ReleaseRecord = Schema.Struct({
 })
 export type ReleaseRecord = typeof ReleaseRecord.Type
 
-export const toRecord = (row: KeptRow, duplicates: ReadonlyArray<SourceRow>): ReleaseRecord => {
-  const fields = JSON.parse(row.fields_json) as DocumentFields
+/** `fields` is the row's `fields_json`, parsed once by the caller, which needs it too. */
+export const toRecord = (row: KeptRow, fields: DocumentFields, duplicates: ReadonlyArray<SourceRow>): ReleaseRecord => {
   return {
     id: row.record_id,
     text: row.body,

@@ -6,7 +6,10 @@
 import { ManagedRuntime } from "effect"
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { once } from "node:events"
+import { spawnSync } from "node:child_process"
+import { availableParallelism } from "node:os"
 import { join } from "node:path"
+import { identify } from "../stages/langid/identify.ts"
 import { createGzip, constants } from "node:zlib"
 import { submitBatch } from "./batch/submit.ts"
 import { appLayer } from "./cli/layers.ts"
@@ -108,7 +111,86 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss)
 }, 100)
 
+/**
+ * Language identification on paragraphs: `acervo langid --jsonl` in one thread and on a worker pool
+ * (child processes of the built CLI, wall time), the scorer alone in this process, and franc-all
+ * restricted to the same candidates (Rapa Nui, which franc lacks, left out) on the same text.
+ */
+const benchLangid = async () => {
+  const pool = await pools()
+  const next = seededRandom(7)
+  const paragraphs: Array<string> = []
+  for (const list of Object.values(pool)) {
+    // Transcript turns and grammar examples are short: four in a row make a paragraph.
+    for (let i = 0; i < list.length; i += 4) {
+      const p = list[i]!.length >= 200 ? list[i]! : list.slice(i, i + 4).join(" ")
+      paragraphs.push(p)
+    }
+  }
+  const dir = join(work, "langid")
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, "paragraphs.jsonl")
+  const lines: Array<string> = []
+  let bytes = 0
+  while (bytes < 20e6) {
+    const p = paragraphs[Math.floor(next() * paragraphs.length)]!
+    lines.push(JSON.stringify({ text: p }))
+    bytes += Buffer.byteLength(p)
+  }
+  writeFileSync(file, lines.join("\n") + "\n")
+  const mb = bytes / 1e6
+  const candidates = "spa,por,arn,rap,glg,cat,ast,eng,quz,quy,ayr,gug,tah,mri,haw,smo,rar".split(",")
+  const cli = (workers: number) => {
+    const t0 = performance.now()
+    const r = spawnSync(process.execPath, [join(projectRoot, "bin", "acervo.mjs"), "langid", "--jsonl", file, "--workers", String(workers)], { maxBuffer: 1 << 30, env: { ...process.env, ACERVO_LANGID_CANDIDATES: candidates.join(",") } })
+    if (r.status !== 0) throw new Error(`acervo langid failed: ${r.stderr}`)
+    return (performance.now() - t0) / 1000
+  }
+  const oneThread = cli(0)
+  const pooled = cli(availableParallelism())
+  const texts = lines.map((l) => (JSON.parse(l) as { text: string }).text)
+  const options = { candidates, segments: 64, dominantShare: 0.6 }
+  identify(texts[0]!, options)
+  let t0 = performance.now()
+  for (const t of texts) identify(t, options)
+  const scorerSeconds = (performance.now() - t0) / 1000
+  const { francAll } = await import("franc-all")
+  const only = candidates.filter((c) => c !== "rap")
+  const francTexts = texts.slice(0, Math.ceil(texts.length / 10))
+  const francMb = francTexts.reduce((n, t) => n + Buffer.byteLength(t), 0) / 1e6
+  t0 = performance.now()
+  for (const t of francTexts) francAll(t, { only })
+  const francSeconds = (performance.now() - t0) / 1000
+  t0 = performance.now()
+  for (const t of francTexts.slice(0, 200)) francAll(t)
+  const francAllLanguagesSeconds = (performance.now() - t0) / 1000
+  const francAllMb = francTexts.slice(0, 200).reduce((n, t) => n + Buffer.byteLength(t), 0) / 1e6
+  console.log(
+    [
+      "",
+      `language identification: ${mb.toFixed(1)} MB of paragraphs (${texts.length}, mean ${Math.round((mb * 1e6) / texts.length)} bytes), ${candidates.length} candidates`,
+      "",
+      table(
+        ["identifier", "seconds", "MB/s"],
+        [
+          ["acervo langid --jsonl, one thread (whole command)", oneThread.toFixed(2), (mb / oneThread).toFixed(2)],
+          [`acervo langid --jsonl, ${availableParallelism()} worker threads (whole command)`, pooled.toFixed(2), (mb / pooled).toFixed(2)],
+          ["acervo scorer alone, this thread", scorerSeconds.toFixed(2), (mb / scorerSeconds).toFixed(2)],
+          [`franc-all restricted to the same candidates but rap (${(francMb).toFixed(1)} MB)`, francSeconds.toFixed(2), (francMb / francSeconds).toFixed(2)],
+          [`franc-all over all its languages (${francAllMb.toFixed(2)} MB)`, francAllLanguagesSeconds.toFixed(2), (francAllMb / francAllLanguagesSeconds).toFixed(3)]
+        ]
+      )
+    ].join("\n")
+  )
+}
+
 const main = async () => {
+  if (process.argv.includes("--langid-only")) {
+    await benchLangid()
+    clearInterval(sampler)
+    if (!process.argv.includes("--keep")) rmSync(work, { recursive: true, force: true })
+    return
+  }
   const corpus = join(work, "corpus")
   const home = join(work, "home")
   const out = join(work, "releases")
@@ -149,6 +231,7 @@ const main = async () => {
       `node ${process.version}, ${process.platform}/${process.arch}`
     ].join("\n")
   )
+  await benchLangid()
   if (!process.argv.includes("--keep")) rmSync(work, { recursive: true, force: true })
 }
 

@@ -16,7 +16,8 @@ export interface AcervoSettings {
   /** Segments of a document sampled for language shares; bounds langid cost on long documents. */
   readonly langidSegments: number
   /** Minimum margin between the best and the declared language for a mismatch to count as confident. */
-  readonly langMismatchMargin: number
+  /** Share of identified text a document's label needs; below it the document is `mul`. */
+  readonly langidDominantShare: number
   readonly langMismatchAction: LangMismatchAction
   /** Shorter documents are never a confident mismatch: franc is unreliable on a sentence or two. */
   readonly langMismatchMinChars: number
@@ -55,14 +56,15 @@ export const settingsConfig: Config.Config<AcervoSettings> = Config.all({
     Config.withDefault(256 * 1024 * 1024),
     Config.withDescription("largest shard, in uncompressed JSONL bytes")
   ),
-  langidCandidates: list("ACERVO_LANGID_CANDIDATES", "spa,por,arn,eng", "ISO 639-3 codes the language identifier may answer"),
+  langidCandidates: list("ACERVO_LANGID_CANDIDATES", "spa,por,arn,rap,glg,cat,ast,eng,quz,quy,ayr,gug,tah,mri,haw,smo,rar", "ISO 639-3 codes the language identifier may answer"),
   langidSegments: Config.integer("ACERVO_LANGID_SEGMENTS").pipe(
-    Config.withDefault(6),
-    Config.withDescription("segments sampled per document for language shares")
+    Config.withDefault(64),
+    Config.withDescription("sentence segments sampled per document for language shares")
   ),
-  langMismatchMargin: Config.number("ACERVO_LANG_MISMATCH_MARGIN").pipe(
-    Config.withDefault(0.1),
-    Config.withDescription("score margin over the declared language that makes a mismatch confident")
+  langidDominantShare: Config.number("ACERVO_LANGID_DOMINANT_SHARE").pipe(
+    Config.withDefault(0.6),
+    Config.validate({ message: "ACERVO_LANGID_DOMINANT_SHARE must be above 0.5 and at most 1", validation: (n) => n > 0.5 && n <= 1 }),
+    Config.withDescription("share of a document's identified text its label needs; below it the document is `mul`")
   ),
   langMismatchAction: Config.literal("flag", "exclude")("ACERVO_LANG_MISMATCH").pipe(
     Config.withDefault("flag" as const),
@@ -109,7 +111,7 @@ export const configSha256 = (s: AcervoSettings): string =>
       maxDocumentBytes: s.maxDocumentBytes,
       langidCandidates: s.langidCandidates,
       langidSegments: s.langidSegments,
-      langMismatchMargin: s.langMismatchMargin,
+      langidDominantShare: s.langidDominantShare,
       langMismatchAction: s.langMismatchAction,
       langMismatchMinChars: s.langMismatchMinChars,
       profiles: s.profiles

@@ -85,6 +85,8 @@ export const documentFieldSchemas = {
   rights: Schema.optional(Schema.String),
   metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   reader: Schema.optional(ReaderOptions),
+  /** Languages the identifier may answer for this batch or document, instead of ACERVO_LANGID_CANDIDATES. */
+  langid: Schema.optional(Schema.Struct({ candidates: Schema.NonEmptyArray(LanguageCode) })),
   /** Names (people, places) the partner wants replaced by <NAME> wherever they occur. */
   redact: Schema.optional(Schema.Array(Schema.String))
 }

@@ -1,11 +1,10 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { allStageNames } from "../../stages/index.ts"
 import { releaseProfiles } from "../../licenses/profiles.ts"
-import { identify, margin } from "../../stages/langid/identify.ts"
-import { normalizeText } from "../../stages/normalize/normalize.ts"
+import { langid } from "./langid-commands.ts"
 import { verifyRelease } from "../../manifests/verify.ts"
 import { evaluateQuality } from "../../stages/quality/eval.ts"
 import { submitBatch } from "../batch/submit.ts"
@@ -124,24 +123,6 @@ const status = Command.make(
       Effect.provide(appLayer(overridesFrom(home)))
     )
 ).pipe(Command.withDescription("batches, documents by stage, exclusions and flags by reason"))
-
-const langid = Command.make(
-  "langid",
-  {
-    file: Args.text({ name: "FILE" }).pipe(Args.withDescription("text file, or - for standard input"), Args.withDefault("-")),
-    candidates: Options.text("candidates").pipe(Options.withDescription("comma-separated ISO 639-3 codes"), Options.optional)
-  },
-  ({ file, candidates }) =>
-    Effect.gen(function* () {
-      const settings = yield* settingsConfig
-      if (file !== "-" && !existsSync(file)) return yield* new UsageError({ message: `${file}: no such file; give a text file or - for standard input` })
-      const raw = readFileSync(file === "-" ? 0 : file, "utf8")
-      const list = Option.isSome(candidates) ? candidates.value.split(",").map((c) => c.trim()).filter(Boolean) : [...settings.langidCandidates]
-      const { text } = normalizeText(raw)
-      const id = identify(text, { candidates: list, segments: Math.max(settings.langidSegments, 16), dominantShare: 0.6 })
-      yield* Console.log(JSON.stringify({ lang: id.lang, score: id.lang === "und" || id.lang === "mul" ? null : margin(id, id.lang), langs: id.langs }))
-    })
-).pipe(Command.withDescription("identify the language of a text"))
 
 const verify = Command.make(
   "verify",

@@ -1,35 +1,31 @@
 import { Effect } from "effect"
 import type { AcervoSettings } from "../../pipeline/config.ts"
 import { excluded, flagged, kept, type PipelineDocument, type Stage, type StageOutcome } from "../stage.ts"
-import { deficit, identify, margin } from "./identify.ts"
+import { identify } from "./identify.ts"
 
-const DOMINANT_SHARE = 0.6
-/** A declared language counts as present in a mixed document from this share on. */
+/** A declared language counts as present in a document from this share of its identified text on. */
 const PRESENT_SHARE = 0.2
 
 /**
  * Declared and detected language reconciled. The declared label is kept unless nothing was
- * declared; a confident disagreement is flagged `lang-mismatch` (or excluded, per configuration),
- * never silently relabelled. A declared language without a model (not a candidate) is kept as
- * declared, with no score.
+ * declared; a confident disagreement (the declared language holds under PRESENT_SHARE of a text long
+ * enough to tell) is flagged `lang-mismatch`, or excluded per configuration, never silently
+ * relabelled. A declared language outside the candidates is kept as declared, with no score.
  */
 export const reconcileLanguage = (doc: PipelineDocument, settings: AcervoSettings): StageOutcome => {
-  const candidates = settings.langidCandidates
-  const id = identify(doc.text, { candidates, segments: settings.langidSegments, dominantShare: DOMINANT_SHARE })
+  const candidates = doc.fields.langid?.candidates ?? settings.langidCandidates
+  const id = identify(doc.text, { candidates, segments: settings.langidSegments, dominantShare: settings.langidDominantShare })
   const declared = doc.fields.language && doc.fields.language !== "und" ? doc.fields.language : null
   const result = (lang: string, score: number | null) => ({
     ...doc,
     language: { lang, score, langs: id.langs, declared, detected: id.lang }
   })
-  if (declared === null) return kept(result(id.lang, id.lang === "und" || id.lang === "mul" ? null : margin(id, id.lang)))
-  if (!candidates.includes(declared)) return kept(result(declared, null))
-  const agrees =
-    id.lang === declared || id.lang === "und" || (id.lang === "mul" && (id.langs[declared] ?? 0) >= PRESENT_SHARE)
-  const withLabel = result(declared, margin(id, declared))
-  if (agrees) return kept(withLabel)
-  const behind = deficit(id, declared)
-  if (behind < settings.langMismatchMargin || doc.text.length < settings.langMismatchMinChars) return kept(withLabel)
-  const detail = `declared ${declared}, detected ${id.lang} (${Object.entries(id.langs).map(([l, s]) => `${l} ${s}`).join(", ")}); ${declared} scores ${behind} below the best`
+  if (declared === null) return kept(result(id.lang, id.score))
+  const withLabel = result(declared, id.scores[declared] ?? null)
+  if (!candidates.includes(declared)) return kept(withLabel)
+  const share = id.langs[declared] ?? 0
+  if (id.lang === "und" || share >= PRESENT_SHARE || id.identifiedChars < settings.langMismatchMinChars) return kept(withLabel)
+  const detail = `declared ${declared}, detected ${id.lang} (${Object.entries(id.langs).map(([l, s]) => `${l} ${s}`).join(", ")} of ${id.identifiedChars} identified characters)`
   return settings.langMismatchAction === "exclude"
     ? excluded(withLabel, "langid", "lang-mismatch", detail)
     : kept(flagged(withLabel, "langid", "lang-mismatch", detail))
@@ -37,6 +33,6 @@ export const reconcileLanguage = (doc: PipelineDocument, settings: AcervoSetting
 
 export const langidStage = (settings: AcervoSettings): Stage => ({
   name: "langid",
-  describe: `franc-all over ${settings.langidCandidates.join(", ")}, ${settings.langidSegments} sampled segments a document`,
+  describe: `trigram profiles of ${settings.langidCandidates.join(", ")}, up to ${settings.langidSegments} sentence segments a document`,
   process: (chunk) => Effect.sync(() => chunk.map((doc) => reconcileLanguage(doc, settings)))
 })

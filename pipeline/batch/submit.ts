@@ -7,6 +7,7 @@ import { Writable } from "node:stream"
 import { createGunzip } from "node:zlib"
 import { readerFor, readers } from "../../stages/ingest/readers/index.ts"
 import { resolveLicense } from "../../licenses/expression.ts"
+import { availableLanguages } from "../../stages/langid/identify.ts"
 import { defaultRegistry } from "../../licenses/partner-licenses.ts"
 import { Catalog, type NewFile } from "../catalog/catalog.ts"
 import { nowIso } from "../clock.ts"
@@ -177,7 +178,12 @@ const validateFolder = (root: string, institutionOverride: string | undefined) =
     if (chosen.length === 0 && problems.length === 0) {
       problems.push({ file: "batch.json", path: "$.documents", problem: "the batch has no documents", expected: `at least one document file (${supportedExtensions})`, fatal: true })
     }
+    const profiled = new Set(availableLanguages())
     for (const doc of chosen) {
+      const unprofiled = (doc.fields.langid?.candidates ?? []).filter((c) => !profiled.has(c))
+      if (unprofiled.length > 0) {
+        problems.push({ file: "batch.json", path: `${doc.at}.langid.candidates`, problem: `${doc.path}: no language profile for ${unprofiled.join(", ")}`, expected: `candidates with a profile (${[...profiled].sort().join(", ")}), or build one first with \`acervo langid train --lang CODE FILE…\``, fatal: true })
+      }
       const reader = readerFor(doc.path, doc.fields.reader)
       if (!reader) {
         problems.push({ file: doc.path, path: "", problem: "is in a format acervo does not read; it will be excluded as unsupported-format", expected: `one of ${supportedExtensions}`, fatal: false })

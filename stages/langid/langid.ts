@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { AcervoSettings } from "../../pipeline/config.ts"
 import { excluded, flagged, kept, type PipelineDocument, type Stage, type StageOutcome } from "../stage.ts"
-import { identify } from "./identify.ts"
+import { availableLanguages, identify } from "./identify.ts"
 
 /** A declared language counts as present in a document from this share of its identified text on. */
 const PRESENT_SHARE = 0.2
@@ -13,7 +13,9 @@ const PRESENT_SHARE = 0.2
  * relabelled. A declared language outside the candidates is kept as declared, with no score.
  */
 export const reconcileLanguage = (doc: PipelineDocument, settings: AcervoSettings): StageOutcome => {
-  const candidates = doc.fields.langid?.candidates ?? settings.langidCandidates
+  // Batch and document candidate sets are checked at submit; a JSONL line's own set keeps only languages with a profile.
+  const own = doc.fields.langid?.candidates.filter((c) => availableLanguages().includes(c))
+  const candidates = own && own.length > 0 ? own : settings.langidCandidates
   const id = identify(doc.text, { candidates, segments: settings.langidSegments, dominantShare: settings.langidDominantShare })
   const declared = doc.fields.language && doc.fields.language !== "und" ? doc.fields.language : null
   const result = (lang: string, score: number | null) => ({

@@ -107,6 +107,21 @@ describe("acervo submit", () => {
     await expectNothingRegistered(home)
   })
 
+  it("refuses a language candidate set with a language that has no profile, naming how to build one", async () => {
+    const home = tempDir()
+    const dir = copyBatch("universidad-udhr")
+    const manifest = JSON.parse(readFileSync(join(dir, "batch.json"), "utf8"))
+    manifest.defaults.langid = { candidates: ["spa", "por", "xyz"] }
+    writeFileSync(join(dir, "batch.json"), JSON.stringify(manifest))
+    const result = await submitIn(home, dir)
+    const error = Either.getLeft(result).pipe((o) => (o._tag === "Some" ? o.value : undefined)) as BatchRejected
+    expect(error._tag).toBe("BatchRejected")
+    const problem = error.problems.find((p) => p.path.endsWith(".langid.candidates"))!
+    expect(problem.problem).toContain("no language profile for xyz")
+    expect(problem.expected).toContain("acervo langid train")
+    await expectNothingRegistered(home)
+  })
+
   it("refuses a path that does not exist and names it", async () => {
     const home = tempDir()
     const dir = copyBatch("universidad-udhr")

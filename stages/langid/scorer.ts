@@ -109,15 +109,4 @@ export class ProfileScorer {
     for (let j = 0; j < costs.length; j++) denominator += Math.exp((costs[best]! - costs[j]!) / TEMPERATURE)
     return { lang: this.languages[best]!, confidence: 1 / denominator, trigrams }
   }
-
-  /** Every candidate's tempered posterior, best first. */
-  posteriors(text: string): Array<readonly [string, number]> {
-    const result = this.costs(text)
-    if (!result) return [["und", 1]]
-    const { costs } = result
-    const min = Math.min(...costs)
-    const weights = [...costs].map((c) => Math.exp((min - c) / TEMPERATURE))
-    const sum = weights.reduce((a, b) => a + b, 0)
-    return this.languages.map((l, j) => [l, weights[j]! / sum] as const).sort((a, b) => b[1] - a[1])
-  }
 }

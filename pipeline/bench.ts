@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --mb N]`: generates a corpus of N MB (default 200) from the real sample texts,
+ * `npm run bench [-- --mb N] [--dedup-mb N] [--langid-only | --dedup-only]`: generates a corpus of N MB (default 200) from the real sample texts,
  * submits it, runs every stage and the release, and prints MB/s per stage and end to end, CPU time
  * and peak RSS. Figures from a shared 2-core machine are noisy: compare ratios within one run.
  */
@@ -20,12 +20,14 @@ import { loadReferenceTexts } from "./reference-texts.ts"
 import { writeRelease } from "./release.ts"
 import { processPending } from "./run.ts"
 import { table } from "./status.ts"
+import { benchDedup } from "./bench-dedup.ts"
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
 }
 const targetMb = Number(arg("mb", "200"))
+const dedupMb = Number(arg("dedup-mb", "500"))
 const work = arg("dir", join(projectRoot, "bench-work"))
 
 /** Paragraphs and turns of real text per language, from the bundled reference texts. */
@@ -185,6 +187,11 @@ const benchLangid = async () => {
 }
 
 const main = async () => {
+  if (process.argv.includes("--dedup-only")) {
+    clearInterval(sampler)
+    await benchDedup(work, dedupMb)
+    return
+  }
   if (process.argv.includes("--langid-only")) {
     await benchLangid()
     clearInterval(sampler)
@@ -232,6 +239,7 @@ const main = async () => {
     ].join("\n")
   )
   await benchLangid()
+  await benchDedup(work, dedupMb)
   if (!process.argv.includes("--keep")) rmSync(work, { recursive: true, force: true })
 }
 

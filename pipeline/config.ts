@@ -15,7 +15,6 @@ export interface AcervoSettings {
   readonly langidCandidates: ReadonlyArray<string>
   /** Segments of a document sampled for language shares; bounds langid cost on long documents. */
   readonly langidSegments: number
-  /** Minimum margin between the best and the declared language for a mismatch to count as confident. */
   /** Share of identified text a document's label needs; below it the document is `mul`. */
   readonly langidDominantShare: number
   readonly langMismatchAction: LangMismatchAction
@@ -30,8 +29,34 @@ export interface AcervoSettings {
   readonly qualityThresholds: string | undefined
   /** Deepest XML element nesting accepted; deeper files are refused as unsafe. */
   readonly maxXmlDepth: number
+  /** Near-duplicate detection: MinHash shingles and LSH bands, and the Jaccard similarity that makes a copy. */
+  readonly dedup: DedupSettings
   /** Fixed clock for reproducible rebuilds (seconds since the epoch), as in reproducible-builds.org. */
   readonly sourceDateEpoch: Option.Option<number>
+}
+
+export type SurvivorCriterion = "earliest" | "institution" | "kind" | "quality"
+
+export interface DedupSettings {
+  readonly shingleWords: number
+  readonly bands: number
+  readonly rows: number
+  readonly jaccard: number
+  /** Criteria that choose a cluster's survivor, in order; submission order breaks every tie. */
+  readonly survivor: ReadonlyArray<SurvivorCriterion>
+  readonly preferredInstitutions: ReadonlyArray<string>
+  readonly preferredKinds: ReadonlyArray<string>
+}
+
+/** The defaults of the ACERVO_DEDUP_* settings, for evaluations and tests that set no environment. */
+export const defaultDedupSettings: DedupSettings = {
+  shingleWords: 5,
+  bands: 14,
+  rows: 8,
+  jaccard: 0.8,
+  survivor: ["earliest"],
+  preferredInstitutions: [],
+  preferredKinds: []
 }
 
 const list = (name: string, fallback: string, description: string) =>
@@ -91,6 +116,37 @@ export const settingsConfig: Config.Config<AcervoSettings> = Config.all({
     Config.withDefault(256),
     Config.withDescription("deepest XML nesting accepted")
   ),
+  dedup: Config.all({
+    shingleWords: Config.integer("ACERVO_DEDUP_SHINGLE_WORDS").pipe(
+      Config.withDefault(5),
+      Config.validate({ message: "ACERVO_DEDUP_SHINGLE_WORDS must be between 1 and 32", validation: (n) => n >= 1 && n <= 32 }),
+      Config.withDescription("words per shingle for near-duplicate detection")
+    ),
+    bands: Config.integer("ACERVO_DEDUP_BANDS").pipe(
+      Config.withDefault(14),
+      Config.validate({ message: "ACERVO_DEDUP_BANDS must be between 1 and 64", validation: (n) => n >= 1 && n <= 64 }),
+      Config.withDescription("LSH bands; bands × rows MinHash functions")
+    ),
+    rows: Config.integer("ACERVO_DEDUP_ROWS").pipe(
+      Config.withDefault(8),
+      Config.validate({ message: "ACERVO_DEDUP_ROWS must be between 1 and 32", validation: (n) => n >= 1 && n <= 32 }),
+      Config.withDescription("MinHash values per LSH band")
+    ),
+    jaccard: Config.number("ACERVO_DEDUP_JACCARD").pipe(
+      Config.withDefault(0.8),
+      Config.validate({ message: "ACERVO_DEDUP_JACCARD must be above 0 and at most 1", validation: (n) => n > 0 && n <= 1 }),
+      Config.withDescription("Jaccard similarity of shingles from which two documents are copies of one text")
+    ),
+    survivor: list("ACERVO_DEDUP_SURVIVOR", "earliest", "criteria choosing which copy of a text survives, in order: earliest, institution, kind, quality").pipe(
+      Config.validate({
+        message: "ACERVO_DEDUP_SURVIVOR takes a comma-separated list of earliest, institution, kind, quality",
+        validation: (xs) => xs.length > 0 && xs.every((x) => ["earliest", "institution", "kind", "quality"].includes(x))
+      }),
+      Config.map((xs) => xs as ReadonlyArray<SurvivorCriterion>)
+    ),
+    preferredInstitutions: list("ACERVO_DEDUP_PREFERRED_INSTITUTIONS", "", "institutions whose copy survives, most preferred first (criterion `institution`)"),
+    preferredKinds: list("ACERVO_DEDUP_PREFERRED_KINDS", "", "document kinds whose copy survives, most preferred first (criterion `kind`)")
+  }),
   sourceDateEpoch: Config.option(Config.integer("SOURCE_DATE_EPOCH"))
 })
 
@@ -114,6 +170,7 @@ export const configSha256 = (s: AcervoSettings): string =>
       langidDominantShare: s.langidDominantShare,
       langMismatchAction: s.langMismatchAction,
       langMismatchMinChars: s.langMismatchMinChars,
-      profiles: s.profiles
+      profiles: s.profiles,
+      dedup: s.dedup
     })
   )

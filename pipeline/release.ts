@@ -11,6 +11,8 @@ import type { DocumentFields } from "./batch/schema.ts"
 import { Catalog, type SourceRow } from "./catalog/catalog.ts"
 import { nowIso } from "./clock.ts"
 import { configSha256, Settings } from "./config.ts"
+import { minHashParams } from "../stages/dedup/dedup.ts"
+import { jaccard, type MinHashParams, shingles, type ShingleSet } from "../stages/dedup/minhash.ts"
 import { ReleaseError } from "./errors.ts"
 import { sha256Hex } from "./hashing.ts"
 import { Progress } from "./progress.ts"
@@ -72,7 +74,7 @@ export const writeRelease = (options: ReleaseOptions) =>
     clearLeftovers(outDir, options.name)
     const staging = join(outDir, `.${options.name}.partial-${randomBytes(6).toString("hex")}`)
     mkdirSync(staging)
-    const result = yield* writeShards(staging, options, settings.shardMaxBytes).pipe(
+    const result = yield* writeShards(staging, options, settings.shardMaxBytes, minHashParams(settings.dedup)).pipe(
       Effect.tapErrorCause(() => Effect.sync(() => rmSync(staging, { recursive: true, force: true })))
     )
     const created = yield* nowIso
@@ -119,7 +121,15 @@ export const writeRelease = (options: ReleaseOptions) =>
     return { dir: finalDir, manifest } satisfies ReleaseSummary
   })
 
-const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: number) =>
+/**
+ * A merged copy's similarity as the release states it: its shingle Jaccard similarity with the
+ * survivor's text, measured when the release is written, so that it holds whichever copy the
+ * cluster's survivor is now and whatever chunks the copies were processed in.
+ */
+const similarityToSurvivor = (copy: SourceRow, survivor: () => ShingleSet, params: MinHashParams): number =>
+  copy.reason_code === "near-duplicate" && copy.body !== null ? jaccard(survivor(), shingles(copy.body, params)) : 1
+
+const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: number, shingleParams: MinHashParams) =>
   Effect.gen(function* () {
     const catalog = yield* Catalog
     const progress = yield* Progress
@@ -147,9 +157,16 @@ const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: nu
       if (page.length === 0) break
       const dupRows = yield* catalog.duplicateSources(page.map((r) => r.record_id))
       const dups = new Map<string, Array<SourceRow>>()
+      const bodies = new Map(page.map((r) => [r.record_id, r.body]))
+      const survivorSets = new Map<string, ShingleSet>()
+      const survivorSet = (id: string) => () => {
+        let set = survivorSets.get(id)
+        if (!set) survivorSets.set(id, (set = shingles(bodies.get(id)!, shingleParams)))
+        return set
+      }
       for (const d of dupRows) {
         const list = dups.get(d.duplicate_of) ?? []
-        list.push(d)
+        list.push({ ...d, similarity: similarityToSurvivor(d, survivorSet(d.duplicate_of), shingleParams) })
         dups.set(d.duplicate_of, list)
       }
       for (const row of page) {

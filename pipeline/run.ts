@@ -1,14 +1,15 @@
 import { Chunk, Effect, Option, Stream } from "effect"
 import { readerFor } from "../stages/ingest/readers/index.ts"
 import { rejected, type FileToRead, type IngestItem } from "../stages/ingest/reader.ts"
-import { reelectShadowedSurvivors } from "../stages/dedup/dedup.ts"
+import { minHashParams, settleClusters } from "../stages/dedup/dedup.ts"
 import { gateDocument } from "../stages/gate/gate.ts"
 import { processingStages } from "../stages/index.ts"
-import { excluded, type PipelineDocument, type StageName, type StageOutcome } from "../stages/stage.ts"
+import { excluded, type PipelineDocument, type Stage, type StageName, type StageOutcome } from "../stages/stage.ts"
 import { Catalog, type FileProgress } from "./catalog/catalog.ts"
 import { nowIso } from "./clock.ts"
-import { configSha256, Settings } from "./config.ts"
-import { recordIdOf } from "./hashing.ts"
+import { configSha256, Settings, type AcervoSettings } from "./config.ts"
+import { type CatalogError, UsageError } from "./errors.ts"
+import { canonicalJson, recordIdOf } from "./hashing.ts"
 import { Progress } from "./progress.ts"
 
 export interface StageStats {
@@ -26,6 +27,8 @@ export interface ProcessSummary {
   readonly documents: number
   readonly kept: number
   readonly excluded: Record<string, number>
+  /** Survivors from earlier runs that the survivor rule replaced with a copy of this run. */
+  readonly demoted: number
   readonly bytesRead: number
   readonly millis: number
   readonly stages: ReadonlyArray<StageStats>
@@ -67,20 +70,28 @@ const separateReusedIds = (items: ReadonlyArray<IngestItem>, existing: ReadonlyS
  * at a time, and each chunk's outcomes are committed with the files' progress in one transaction.
  * A crash loses at most the chunk in flight; the next run resumes after the last committed one.
  */
-export const processPending = Effect.gen(function* () {
+export const processPendingWith = (stagesFor: (settings: AcervoSettings, now: Date) => ReadonlyArray<Stage<Catalog, CatalogError>>) => Effect.gen(function* () {
   const settings = yield* Settings
   const catalog = yield* Catalog
   const progress = yield* Progress
+  const indexParams = canonicalJson(minHashParams(settings.dedup))
+  const builtWith = yield* catalog.dedupIndexParams
+  if (builtWith !== undefined && builtWith !== indexParams) {
+    return yield* new UsageError({
+      message: `the near-duplicate index in ${settings.home} was built with MinHash parameters ${builtWith}, not ${indexParams}; set ACERVO_DEDUP_SHINGLE_WORDS, ACERVO_DEDUP_BANDS and ACERVO_DEDUP_ROWS back to the index's values (a catalog keeps one index; another setting needs a new ACERVO_HOME)`
+    })
+  }
+  if (builtWith === undefined) yield* catalog.setDedupIndexParams(indexParams)
   const startedAt = yield* nowIso
   const runId = yield* catalog.startRun(startedAt, configSha256(settings))
   const pending = yield* catalog.countPendingFiles
-  const stages = processingStages(settings, new Date(startedAt))
+  const stages = stagesFor(settings, new Date(startedAt))
   const stats: Array<StageStats> = [
     { stage: "ingest", documents: 0, characters: 0, millis: 0, excluded: {}, flagged: {} },
     ...stages.map((s): StageStats => ({ stage: s.name, documents: 0, characters: 0, millis: 0, excluded: {}, flagged: {} }))
   ]
   const ingestStats = stats[0]!
-  const totals = { files: 0, documents: 0, kept: 0, bytesRead: 0, excluded: {} as Record<string, number> }
+  const totals = { files: 0, documents: 0, kept: 0, demoted: 0, bytesRead: 0, excluded: {} as Record<string, number> }
   const started = performance.now()
   let ingestMark = performance.now()
 
@@ -128,7 +139,9 @@ export const processPending = Effect.gen(function* () {
         current = next
       }
       for (const d of current) tail.push({ _tag: "Kept", document: d })
-      tail = [...reelectShadowedSurvivors(tail, (d) => gateDocument(d, new Date(startedAt)))]
+      const settled = settleClusters(tail, (d) => gateDocument(d, new Date(startedAt)), settings.dedup)
+      tail = [...settled.outcomes]
+      totals.demoted += settled.demotions.length
       for (const outcome of tail) {
         outcomes.push(outcome)
         for (const f of outcome.document.flags) bump(stats.find((s) => s.stage === f.stage)!.flagged, f.code)
@@ -138,7 +151,7 @@ export const processPending = Effect.gen(function* () {
         if (outcome._tag === "Kept") totals.kept++
         else bump(totals.excluded, outcome.reason.code)
       }
-      yield* catalog.persistChunk(runId, outcomes, [...fileProgress.values()])
+      yield* catalog.persistChunk(runId, outcomes, [...fileProgress.values()], settled.demotions)
       yield* progress.update(() => {
         const seconds = (performance.now() - started) / 1000
         const mb = totals.bytesRead / 1e6
@@ -163,7 +176,7 @@ export const processPending = Effect.gen(function* () {
 
   const millis = performance.now() - started
   const summary: ProcessSummary = { run: runId, ...totals, millis, stages: stats }
-  yield* catalog.finishRun(runId, yield* nowIso, { files: totals.files, documents: totals.documents, kept: totals.kept, excluded: totals.excluded })
+  yield* catalog.finishRun(runId, yield* nowIso, { files: totals.files, documents: totals.documents, kept: totals.kept, excluded: totals.excluded, ...(totals.demoted > 0 ? { demoted: totals.demoted } : {}) })
   yield* progress.done(
     totals.files === 0
       ? "processing: nothing new to process"
@@ -171,3 +184,5 @@ export const processPending = Effect.gen(function* () {
   )
   return summary
 })
+
+export const processPending = processPendingWith(processingStages)

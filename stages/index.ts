@@ -15,7 +15,7 @@ export const processingStages = (settings: AcervoSettings, now: Date): ReadonlyA
   langidStage(settings),
   piiStage,
   qualityStage(loadQualityConfig(settings.qualityThresholds)),
-  dedupStage,
+  dedupStage(settings.dedup),
   gateStage(settings, now)
 ]
 

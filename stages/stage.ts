@@ -1,5 +1,6 @@
 import type { Effect } from "effect"
 import type { Consent, DocumentFields } from "../pipeline/batch/schema.ts"
+import type { DedupCluster } from "./dedup/dedup.ts"
 
 export type StageName = "ingest" | "normalize" | "langid" | "pii" | "quality" | "dedup" | "gate" | "shard"
 
@@ -52,6 +53,12 @@ export interface PipelineDocument {
   readonly dedupKey?: string
   readonly language?: LanguageResult
   readonly duplicateOf?: string
+  /** Jaccard similarity with the closest copy in its duplicate cluster (1 for an exact copy). */
+  readonly similarity?: number
+  /** The document's LSH buckets, indexed when it is kept or merged as a near-duplicate. */
+  readonly lshBuckets?: ReadonlyArray<number>
+  /** The duplicate cluster the dedup stage put it in, best copy first. */
+  readonly cluster?: DedupCluster
   readonly gate?: GateResult
   /** Redactions by type (`EMAIL`, `PHONE`, `ID-CL-RUT`, …). */
   readonly pii?: Readonly<Record<string, number>>

@@ -7,30 +7,30 @@ import { cli, cliAsync, filesUnder, fixture, sampleBatches, sampleBatchNames, ST
 const sampleArgs = sampleBatchNames.map((n) => join(sampleBatches, n))
 
 /** `npm start`, in a fresh folder: submit the samples, run them into releases/sample. */
-const mainJob = (cwd: string) => {
-  const submit = cli(["submit", ...sampleArgs], { cwd })
+const mainJob = async (cwd: string) => {
+  const submit = await cli(["submit", ...sampleArgs], { cwd })
   expect(submit.code, submit.stderr).toBe(0)
-  const run = cli(["run", "--release", "sample"], { cwd })
+  const run = await cli(["run", "--release", "sample"], { cwd })
   expect(run.code, run.stderr).toBe(0)
   return { submit, run, release: join(cwd, "releases", "sample") }
 }
 
 describe("acervo command line", () => {
-  it("runs the main job into a release that audit verify accepts, byte-identical from a clean home, and names a changed shard", () => {
+  it("runs the main job into a release that audit verify accepts, byte-identical from a clean home, and names a changed shard", async () => {
     const a = tempDir()
     const b = tempDir()
-    const first = mainJob(a)
+    const first = await mainJob(a)
     expect(first.submit.stdout).toContain("registered batch biblioteca-demo/udhr-2026-001")
     expect(first.run.stdout).toContain(`release sample: ${join(a, "releases", "sample")}`)
     expect(first.run.stdout).toMatch(/language\s+documents\s+characters/)
     expect(first.run.stdout).toMatch(/exact-duplicate\s+1/)
-    mainJob(b)
+    await mainJob(b)
     const shardsA = [...filesUnder(join(first.release, "shards"))]
     const shardsB = filesUnder(join(b, "releases", "sample", "shards"))
     expect(shardsA.length).toBe(5)
     for (const [path, bytes] of shardsA) expect(bytes.equals(shardsB.get(path)!), path).toBe(true)
 
-    const ok = cli(["audit", "verify", "releases/sample"], { cwd: a })
+    const ok = await cli(["audit", "verify", "releases/sample"], { cwd: a })
     expect(ok.code, ok.stderr).toBe(0)
     expect(ok.stdout).toContain("OK — 5 shard(s), 30 records")
 
@@ -38,21 +38,21 @@ describe("acervo command line", () => {
     const bytes = readFileSync(join(first.release, shard))
     bytes[20]! ^= 0x40
     writeFileSync(join(first.release, shard), bytes)
-    const bad = cli(["audit", "verify", "releases/sample"], { cwd: a })
+    const bad = await cli(["audit", "verify", "releases/sample"], { cwd: a })
     expect(bad.code).toBe(1)
     expect(bad.stderr).toContain(`${shard}: sha256 is`)
     expect(bad.stderr).not.toContain("shards/open/spa")
     expect(bad.stderr).not.toMatch(STACK_LINE)
 
-    const status = cli(["status", "--json"], { cwd: a })
+    const status = await cli(["status", "--json"], { cwd: a })
     const report = JSON.parse(status.stdout)
     expect(report.excluded).toEqual({ "consent-missing": 1, "exact-duplicate": 1, "label-restricted": 1, "license-unknown": 1 })
     expect(report.batches).toHaveLength(5)
-    const ledger = cli(["audit", "ledger"], { cwd: a })
+    const ledger = await cli(["audit", "ledger"], { cwd: a })
     expect(ledger.stdout).toContain("7 entries, hash chain intact")
   })
 
-  it("answers bad input with a message that says what to do, never a stack trace", () => {
+  it("answers bad input with a message that says what to do, never a stack trace", async () => {
     const cwd = tempDir()
     const broken = join(tempDir(), "roto")
     mkdirSync(broken)
@@ -68,35 +68,54 @@ describe("acervo command line", () => {
       [["run", "--release", "x"], /no batch is registered in \.acervo: nothing to process or release; submit one first/]
     ]
     for (const [args, message] of cases) {
-      const r = cli(args, { cwd })
+      const r = await cli(args, { cwd })
       expect(r.code, args.join(" ")).not.toBe(0)
       expect(r.stderr, args.join(" ")).toMatch(message)
       expect(r.stderr + r.stdout, args.join(" ")).not.toMatch(STACK_LINE)
     }
-    const unknown = cli(["submit"], { cwd })
+    const unknown = await cli(["submit"], { cwd })
     expect(unknown.code).toBe(2)
     expect(unknown.stderr + unknown.stdout).not.toMatch(STACK_LINE)
     expect(existsSync(join(cwd, ".acervo", "batches")) ? 1 : 0).toBe(0)
   })
 
-  it("lets one run work on a catalog at a time, and takes over the lock of a run that died", () => {
+  it("lets one run work on a catalog at a time, and takes over the lock of a run that died", async () => {
     const cwd = tempDir()
-    expect(cli(["submit", join(sampleBatches, "universidad-udhr")], { cwd }).code).toBe(0)
+    expect((await cli(["submit", join(sampleBatches, "universidad-udhr")], { cwd })).code).toBe(0)
     const lock = join(cwd, ".acervo", "run.lock")
     writeFileSync(lock, String(process.pid))
-    const busy = cli(["run", "--release", "r"], { cwd })
+    const busy = await cli(["run", "--release", "r"], { cwd })
     expect(busy.code).toBe(1)
     expect(busy.stderr).toContain(`another acervo run (pid ${process.pid}) is working on .acervo`)
     expect(existsSync(join(cwd, "releases", "r"))).toBe(false)
     writeFileSync(lock, "2147483646")
-    const after = cli(["run", "--release", "r"], { cwd })
+    const after = await cli(["run", "--release", "r"], { cwd })
     expect(after.code, after.stderr).toBe(0)
     expect(existsSync(lock)).toBe(false)
     expect(existsSync(join(cwd, "releases", "r", "manifest.json"))).toBe(true)
   })
 
-  it("identifies the language of standard input", () => {
-    const r = cli(["langid", "-"], { input: readFileSync(join(sampleBatches, "biblioteca-udhr", "textos", "pt-01.txt"), "utf8") })
+  it("generates planted duplicates and evaluates dedup on them, the same files from the same seed", async () => {
+    const [a, b] = [tempDir(), tempDir()]
+    for (const dir of [a, b]) {
+      const generated = await cli(["dedup", "generate", dir, "--mb", "0.6", "--seed", "3"])
+      expect(generated.code, generated.stderr).toBe(0)
+      expect(generated.stdout).toMatch(/planted copies/)
+    }
+    expect(readFileSync(join(a, "documents.jsonl")).equals(readFileSync(join(b, "documents.jsonl")))).toBe(true)
+    const scored = await cli(["dedup", "eval", join(a, "documents.jsonl"), join(a, "pairs.jsonl"), "--json"])
+    expect(scored.code, scored.stderr).toBe(0)
+    const report = JSON.parse(scored.stdout)
+    expect(report.targetPairs).toBeGreaterThan(5)
+    expect(report.recall).toBeGreaterThanOrEqual(0.95)
+    expect(report.precision).toBeGreaterThanOrEqual(0.98)
+    const missing = await cli(["dedup", "eval", join(a, "documents.jsonl"), join(a, "nowhere.jsonl")])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain("nowhere.jsonl: no such file")
+  })
+
+  it("identifies the language of standard input", async () => {
+    const r = await cli(["langid", "-"], { input: readFileSync(join(sampleBatches, "biblioteca-udhr", "textos", "pt-01.txt"), "utf8") })
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({ lang: "por", langs: { por: 1 } })
   })
@@ -115,7 +134,7 @@ describe("acervo command line", () => {
     const env = { ACERVO_CHUNK_DOCUMENTS: "5" }
 
     const killed = tempDir()
-    expect(cli(["submit", batch], { cwd: killed }).code).toBe(0)
+    expect((await cli(["submit", batch], { cwd: killed })).code).toBe(0)
     const child = cliAsync(["run", "--release", "big"], { cwd: killed, env })
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))
     const db = join(killed, ".acervo", "catalog.db")
@@ -142,17 +161,17 @@ describe("acervo command line", () => {
     expect(pending).toBe(1)
     expect(existsSync(join(killed, "releases", "big"))).toBe(false)
 
-    const resumed = cli(["run", "--release", "big"], { cwd: killed, env })
+    const resumed = await cli(["run", "--release", "big"], { cwd: killed, env })
     expect(resumed.code, resumed.stderr).toBe(0)
     expect(resumed.stderr).toContain(`${3000 - afterKill} documents`)
 
     const clean = tempDir()
-    expect(cli(["submit", batch], { cwd: clean }).code).toBe(0)
-    expect(cli(["run", "--release", "big"], { cwd: clean }).code).toBe(0)
+    expect((await cli(["submit", batch], { cwd: clean })).code).toBe(0)
+    expect((await cli(["run", "--release", "big"], { cwd: clean })).code).toBe(0)
     const a = filesUnder(join(killed, "releases", "big", "shards"))
     const b = filesUnder(join(clean, "releases", "big", "shards"))
     expect([...a.keys()]).toEqual([...b.keys()])
     for (const [path, bytes] of a) expect(bytes.equals(b.get(path)!), path).toBe(true)
-    expect(cli(["audit", "verify", "releases/big"], { cwd: killed }).code).toBe(0)
+    expect((await cli(["audit", "verify", "releases/big"], { cwd: killed })).code).toBe(0)
   })
 })

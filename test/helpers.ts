@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { spawn, spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, relative, resolve, sep } from "node:path"
@@ -41,17 +41,26 @@ const cliEnv = (env: Record<string, string>) => {
   return { ...base, ...env }
 }
 
-/** Runs the real `acervo` command line in a child process. */
-export const cli = (args: ReadonlyArray<string>, options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): CliResult => {
-  const r = spawnSync(process.execPath, [join(projectRoot, "bin", "acervo.mjs"), ...args], {
-    cwd: options.cwd ?? projectRoot,
-    env: cliEnv(options.env ?? {}),
-    input: options.input ?? "",
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024
+/**
+ * Runs the real `acervo` command line in a child process. Asynchronous on purpose: a test worker
+ * blocked in spawnSync for a minute misses vitest's RPC deadline and fails the whole run.
+ */
+export const cli = (args: ReadonlyArray<string>, options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> =>
+  new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [join(projectRoot, "bin", "acervo.mjs"), ...args], {
+      cwd: options.cwd ?? projectRoot,
+      env: cliEnv(options.env ?? {}),
+      stdio: ["pipe", "pipe", "pipe"]
+    })
+    const stdout: Array<Buffer> = []
+    const stderr: Array<Buffer> = []
+    child.stdout.on("data", (b: Buffer) => stdout.push(b))
+    child.stderr.on("data", (b: Buffer) => stderr.push(b))
+    child.on("error", reject)
+    child.on("close", (code) => resolvePromise({ code, stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8") }))
+    child.stdin.on("error", () => {})
+    child.stdin.end(options.input ?? "")
   })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
 
 export const cliAsync = (args: ReadonlyArray<string>, options: { cwd?: string; env?: Record<string, string> } = {}) =>
   spawn(process.execPath, [join(projectRoot, "bin", "acervo.mjs"), ...args], {

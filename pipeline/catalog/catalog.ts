@@ -9,6 +9,8 @@ import type { DocumentFields } from "../batch/schema.ts"
 import { CatalogError } from "../errors.ts"
 import { canonicalJson } from "../hashing.ts"
 import type { FileToRead } from "../../stages/ingest/reader.ts"
+import type { Demotion } from "../../stages/dedup/dedup.ts"
+import { noiseOf, type SurvivorFacts } from "../../stages/dedup/survivor.ts"
 import type { Note, StageOutcome } from "../../stages/stage.ts"
 import { chainHash, firstBrokenEntry, GENESIS_HASH, type LedgerRow } from "./ledger.ts"
 import { migrations } from "./migrations.ts"
@@ -60,6 +62,22 @@ export interface SourceRow {
   readonly batch_id: string
   readonly local_id: string
   readonly path: string
+  readonly reason_code: string | null
+  readonly similarity: number | null
+  /** The copy's stored text, for its similarity with the survivor. */
+  readonly body: string | null
+}
+
+/** A document in the LSH index, with what near-duplicate verification needs. */
+export interface IndexedDocument {
+  readonly record_id: string
+  readonly status: string
+  readonly duplicate_of: string | null
+}
+
+export interface StoredSurvivor {
+  readonly facts: SurvivorFacts
+  readonly dedupKey: string
 }
 
 export interface FileProgress {
@@ -206,11 +224,65 @@ const make = Effect.gen(function* () {
       Effect.mapError(fail("looking up dedup keys"))
     )
 
+  const lshCandidates = (buckets: ReadonlyArray<number>) =>
+    inList(buckets, (vs) => sql`SELECT bucket, record_id FROM lsh_buckets WHERE ${sql.in("bucket", vs)}`).pipe(
+      Effect.map((rows) => rows as unknown as ReadonlyArray<{ bucket: number; record_id: string }>),
+      Effect.mapError(fail("looking up near-duplicate candidates"))
+    )
+
+  const indexedDocuments = (ids: ReadonlyArray<string>) =>
+    inList(ids, (vs) => sql`SELECT record_id, status, duplicate_of FROM documents WHERE ${sql.in("record_id", vs)}`).pipe(
+      Effect.map((rows) => rows as unknown as ReadonlyArray<IndexedDocument>),
+      Effect.mapError(fail("reading near-duplicate candidates"))
+    )
+
+  const documentTexts = (ids: ReadonlyArray<string>) =>
+    inList(ids, (vs) => sql`SELECT d.record_id, t.body FROM documents d JOIN texts t ON t.sha256 = d.text_sha256 WHERE ${sql.in("d.record_id", vs)}`).pipe(
+      Effect.map((rows) => new Map(rows.map((r) => [r["record_id"] as string, r["body"] as string]))),
+      Effect.mapError(fail("reading near-duplicate candidates' texts"))
+    )
+
+  const survivorFacts = (ids: ReadonlyArray<string>) =>
+    inList(
+      ids,
+      (vs) => sql`SELECT d.record_id, d.batch_seq, b.institution, d.path, d.line, d.fields_json, d.quality_json, d.dedup_key
+                  FROM documents d JOIN batches b ON b.seq = d.batch_seq WHERE ${sql.in("d.record_id", vs)}`
+    ).pipe(
+      Effect.map((rows) =>
+        rows.map((r): StoredSurvivor => {
+          const quality = r["quality_json"] ? (JSON.parse(r["quality_json"] as string) as Record<string, unknown>) : null
+          return {
+            dedupKey: r["dedup_key"] as string,
+            facts: {
+              recordId: r["record_id"] as string,
+              batchSeq: r["batch_seq"] as number,
+              institution: r["institution"] as string,
+              path: r["path"] as string,
+              line: r["line"] as number,
+              kind: (JSON.parse(r["fields_json"] as string) as DocumentFields).kind ?? null,
+              noise: noiseOf(quality),
+              words: typeof quality?.["words"] === "number" ? quality["words"] : 0
+            }
+          }
+        })
+      ),
+      Effect.mapError(fail("reading survivors"))
+    )
+
+  /** The MinHash parameters the LSH index was built with, set on first use; undefined when empty. */
+  const dedupIndexParams = sql<{ params_json: string }>`SELECT params_json FROM dedup_index WHERE id = 1`.pipe(
+    Effect.map((rows) => rows[0]?.params_json),
+    Effect.mapError(fail("reading the near-duplicate index"))
+  )
+
+  const setDedupIndexParams = (paramsJson: string) =>
+    sql`INSERT OR REPLACE INTO dedup_index ${sql.insert({ id: 1, params_json: paramsJson })}`.pipe(Effect.mapError(fail("recording the near-duplicate index")))
+
   const noteRows = (recordId: string, kind: "exclusion" | "flag", notes: ReadonlyArray<Note>) =>
     notes.map((n) => ({ record_id: recordId, kind, stage: n.stage, code: n.code, detail: n.detail }))
 
   /** Writes one processed chunk and the files' progress in one transaction: all of it or none. */
-  const persistChunk = (runId: number, entries: ReadonlyArray<StageOutcome>, progress: ReadonlyArray<FileProgress>) =>
+  const persistChunk = (runId: number, entries: ReadonlyArray<StageOutcome>, progress: ReadonlyArray<FileProgress>, demotions: ReadonlyArray<Demotion> = []) =>
     sql
       .withTransaction(
         Effect.gen(function* () {
@@ -240,6 +312,7 @@ const make = Effect.gen(function* () {
                 text_sha256: d.textSha256 ?? null,
                 dedup_key: d.dedupKey ?? null,
                 duplicate_of: d.duplicateOf ?? null,
+                similarity: d.similarity ?? null,
                 license: d.gate?.license ?? d.fields.license ?? null,
                 license_use: d.gate?.licenseUse ?? null,
                 attribution: d.gate ? (d.gate.attribution ? 1 : 0) : null,
@@ -261,10 +334,20 @@ const make = Effect.gen(function* () {
               .filter((outcome) => outcome.document.textSha256 && (outcome._tag === "Kept" || outcome.document.duplicateOf))
               .map((outcome) => ({ sha256: outcome.document.textSha256!, body: outcome.document.text }))
             for (const t of texts) yield* sql`INSERT OR IGNORE INTO texts ${sql.insert(t)}`
-            const keys = page
-              .filter((outcome) => outcome._tag === "Kept" && outcome.document.dedupKey)
-              .map((outcome) => ({ dedup_key: outcome.document.dedupKey!, survivor: outcome.document.recordId }))
+            const indexed = page.filter(
+              (outcome) => outcome.document.dedupKey && (outcome._tag === "Kept" || (outcome.reason.code === "near-duplicate" && outcome.document.duplicateOf))
+            )
+            const keys = indexed.map((outcome) => ({ dedup_key: outcome.document.dedupKey!, survivor: outcome.document.duplicateOf ?? outcome.document.recordId }))
             if (keys.length > 0) yield* sql`INSERT OR IGNORE INTO dedup_keys ${sql.insert(keys)}`
+            const bucketRows = indexed.flatMap((outcome) => (outcome.document.lshBuckets ?? []).map((bucket) => ({ bucket, record_id: outcome.document.recordId })))
+            for (let j = 0; j < bucketRows.length; j += 400) yield* sql`INSERT OR IGNORE INTO lsh_buckets ${sql.insert(bucketRows.slice(j, j + 400))}`
+          }
+          for (const d of demotions) {
+            yield* sql`UPDATE documents SET status = 'excluded', stage = 'dedup', reason_code = ${d.code}, duplicate_of = ${d.survivor}, similarity = ${d.similarity}
+                       WHERE record_id = ${d.recordId} AND status = 'kept'`
+            yield* sql`INSERT INTO notes ${sql.insert({ record_id: d.recordId, kind: "exclusion", stage: "dedup", code: d.code, detail: d.detail })}`
+            yield* sql`UPDATE documents SET duplicate_of = ${d.survivor} WHERE duplicate_of = ${d.recordId}`
+            yield* sql`UPDATE dedup_keys SET survivor = ${d.survivor} WHERE survivor = ${d.recordId}`
           }
           for (const p of progress) {
             yield* sql`UPDATE files SET done_units = ${p.units}, status = ${p.done ? "done" : "pending"} WHERE id = ${p.fileId}`
@@ -300,8 +383,9 @@ const make = Effect.gen(function* () {
   const duplicateSources = (survivors: ReadonlyArray<string>) =>
     inList(
       survivors,
-      (vs) => sql`SELECT d.duplicate_of, b.institution, b.batch_id, d.local_id, d.path FROM documents d JOIN batches b ON b.seq = d.batch_seq
-                  WHERE ${sql.in("d.duplicate_of", vs)} ORDER BY d.duplicate_of, b.seq, d.path, d.line`
+      (vs) => sql`SELECT d.duplicate_of, b.institution, b.batch_id, d.local_id, d.path, d.reason_code, d.similarity, t.body
+                  FROM documents d JOIN batches b ON b.seq = d.batch_seq LEFT JOIN texts t ON t.sha256 = d.text_sha256
+                  WHERE ${sql.in("d.duplicate_of", vs)} ORDER BY d.duplicate_of, b.seq, d.path, d.line, d.record_id`
     ).pipe(
       Effect.map((rows) => rows as unknown as ReadonlyArray<SourceRow>),
       Effect.mapError(fail("reading duplicate sources"))
@@ -380,6 +464,12 @@ const make = Effect.gen(function* () {
     countPendingFiles,
     existingRecordIds,
     dedupSurvivors,
+    lshCandidates,
+    indexedDocuments,
+    documentTexts,
+    survivorFacts,
+    dedupIndexParams,
+    setDedupIndexParams,
     persistChunk,
     startRun,
     finishRun,

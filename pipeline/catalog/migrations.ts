@@ -113,5 +113,11 @@ export const migrations = {
   "0003_pii_quality": statements(
     `ALTER TABLE documents ADD COLUMN pii_json TEXT`,
     `ALTER TABLE documents ADD COLUMN quality_json TEXT`
+  ),
+  "0004_near_duplicates": statements(
+    `ALTER TABLE documents ADD COLUMN similarity REAL`,
+    // One row per band of every indexed document: 14 rows of a 52-bit bucket and a record id.
+    `CREATE TABLE lsh_buckets (bucket INTEGER NOT NULL, record_id TEXT NOT NULL, PRIMARY KEY (bucket, record_id)) WITHOUT ROWID`,
+    `CREATE TABLE dedup_index (id INTEGER PRIMARY KEY CHECK (id = 1), params_json TEXT NOT NULL)`
   )
 }

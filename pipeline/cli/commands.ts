@@ -4,6 +4,7 @@ import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { allStageNames } from "../../stages/index.ts"
 import { releaseProfiles } from "../../licenses/profiles.ts"
+import { dedup } from "./dedup-commands.ts"
 import { langid } from "./langid-commands.ts"
 import { verifyRelease } from "../../manifests/verify.ts"
 import { evaluateQuality } from "../../stages/quality/eval.ts"
@@ -176,5 +177,5 @@ const audit = Command.make("audit").pipe(
 
 export const acervo = Command.make("acervo").pipe(
   Command.withDescription("consented corpus curation: partner batches to auditable training shards"),
-  Command.withSubcommands([submit, run, status, langid, quality, audit])
+  Command.withSubcommands([submit, run, status, langid, dedup, quality, audit])
 )

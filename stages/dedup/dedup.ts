@@ -1,61 +1,312 @@
 import { Effect } from "effect"
-import { Catalog } from "../../pipeline/catalog/catalog.ts"
+import { Catalog, type IndexedDocument } from "../../pipeline/catalog/catalog.ts"
+import type { DedupSettings } from "../../pipeline/config.ts"
 import type { CatalogError } from "../../pipeline/errors.ts"
 import { excluded, kept, type PipelineDocument, type Stage, type StageOutcome } from "../stage.ts"
+import { bandBuckets, jaccard, type MinHashParams, shingles, signature, type ShingleSet } from "./minhash.ts"
+import { compareSurvivors, describeRule, noiseOf, type SurvivorFacts } from "./survivor.ts"
 
-const duplicateOf = (doc: PipelineDocument, survivor: string, where: string): StageOutcome =>
-  excluded({ ...doc, duplicateOf: survivor }, "dedup", "exact-duplicate", `same normalised text as record ${survivor}${where}`)
+/** One copy in a duplicate cluster: a document of this chunk, or a survivor already in the catalog. */
+export interface ClusterMember {
+  readonly facts: SurvivorFacts
+  /** Already in the catalog (a survivor of an earlier chunk or run). */
+  readonly stored: boolean
+  readonly dedupKey: string
+  /** Jaccard similarity with the closest copy in the cluster (1 for the same dedup key). */
+  readonly similarity: number
+}
+
+/** A cluster of copies of one text, best copy under the survivor rule first. */
+export interface DedupCluster {
+  readonly members: ReadonlyArray<ClusterMember>
+}
+
+/** A survivor in the catalog that the rule now ranks below a copy of this run. */
+export interface Demotion {
+  readonly recordId: string
+  readonly survivor: string
+  readonly code: "exact-duplicate" | "near-duplicate"
+  readonly similarity: number
+  readonly detail: string
+}
+
+/** Copies of one stored cluster read and compared before a document is taken not to belong to it. */
+const VERIFY_ATTEMPTS = 3
+
+export const minHashParams = (settings: DedupSettings): MinHashParams => ({
+  shingleWords: settings.shingleWords,
+  bands: settings.bands,
+  rows: settings.rows,
+  seed: 1
+})
+
+const factsOf = (doc: PipelineDocument): SurvivorFacts => ({
+  recordId: doc.recordId,
+  batchSeq: doc.source.batchSeq,
+  institution: doc.source.institution,
+  path: doc.source.path,
+  line: doc.source.line,
+  kind: doc.fields.kind ?? null,
+  noise: noiseOf(doc.quality),
+  words: typeof doc.quality?.["words"] === "number" ? doc.quality["words"] : 0
+})
+
+class UnionFind {
+  private readonly parent: Array<number> = []
+  add(): number {
+    this.parent.push(this.parent.length)
+    return this.parent.length - 1
+  }
+  find(x: number): number {
+    let root = x
+    while (this.parent[root] !== root) root = this.parent[root]!
+    while (this.parent[x] !== root) {
+      const next = this.parent[x]!
+      this.parent[x] = root
+      x = next
+    }
+    return root
+  }
+  union(a: number, b: number) {
+    const ra = this.find(a)
+    const rb = this.find(b)
+    if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb)
+  }
+}
+
+const percent = (s: number) => `${Math.round(s * 100)}%`
+
+export const duplicateReason = (member: ClusterMember, survivor: ClusterMember) =>
+  member.dedupKey === survivor.dedupKey ? ("exact-duplicate" as const) : ("near-duplicate" as const)
+
+export const duplicateDetail = (member: ClusterMember, survivor: ClusterMember, settings: DedupSettings, note = "") => {
+  const s = survivor.facts
+  const where = `${s.institution}/${survivor.stored ? "" : "this run: "}${s.path}${s.line ? `#L${s.line}` : ""}`
+  const how = member.dedupKey === survivor.dedupKey ? "same normalised text as" : `${percent(member.similarity)} of its ${settings.shingleWords}-word shingles shared within the cluster of`
+  return `${how} record ${s.recordId} (${where}), the survivor by ${describeRule(settings)}${note}`
+}
+
+const markDuplicate = (doc: PipelineDocument, member: ClusterMember, survivor: ClusterMember, settings: DedupSettings, note = ""): StageOutcome =>
+  excluded(
+    { ...doc, duplicateOf: survivor.facts.recordId, similarity: member.similarity },
+    "dedup",
+    duplicateReason(member, survivor),
+    duplicateDetail(member, survivor, settings, note)
+  )
 
 /**
- * Exact dedup on the normalised key, against every document kept by earlier chunks and runs (the
- * catalog's key index) and earlier documents of this chunk. Survivor rule: the first submitted.
+ * Exact and near-duplicate detection against every document kept by earlier chunks and runs and
+ * the earlier documents of this chunk. Exact copies share a dedup key; near copies share an LSH
+ * bucket and then have their shingles' Jaccard similarity measured exactly (an estimate from 112
+ * hashes is ±0.04 around 0.8, which would lose a third of the copies just above the threshold).
+ * Copies are joined by union-find into clusters, and the survivor rule orders each cluster.
  */
-export const dedupStage: Stage<Catalog, CatalogError> = {
-  name: "dedup",
-  describe: "exact duplicates on the normalised key, across every batch ever submitted; earliest submission survives",
-  process: (chunk) =>
-    Effect.gen(function* () {
-      const catalog = yield* Catalog
-      const known = yield* catalog.dedupSurvivors([...new Set(chunk.map((d) => d.dedupKey!))])
-      const local = new Map<string, PipelineDocument>()
-      return chunk.map((doc) => {
-        const key = doc.dedupKey!
-        const earlier = known.get(key)
-        if (earlier) return duplicateOf(doc, earlier, " (an earlier submission)")
-        const inChunk = local.get(key)
-        if (inChunk) return duplicateOf(doc, inChunk.recordId, ` (${inChunk.source.institution}/${inChunk.source.batch}/${inChunk.source.document})`)
-        local.set(key, doc)
-        return kept(doc)
+export const dedupStage = (settings: DedupSettings): Stage<Catalog, CatalogError> => {
+  const params = minHashParams(settings)
+  const compare = compareSurvivors(settings)
+  return {
+    name: "dedup",
+    describe: `exact and near duplicates (MinHash ${params.bands}×${params.rows}, ${params.shingleWords}-word shingles, Jaccard ≥ ${settings.jaccard}) across every batch ever submitted; survivor by ${describeRule(settings)}`,
+    process: (chunk) =>
+      Effect.gen(function* () {
+        const catalog = yield* Catalog
+        const sets: Array<ShingleSet> = chunk.map((d) => shingles(d.text, params))
+        const buckets: Array<ReadonlyArray<number>> = sets.map((s) => (s.length > 0 ? bandBuckets(signature(s, params), params) : []))
+        const knownKeys = yield* catalog.dedupSurvivors([...new Set(chunk.map((d) => d.dedupKey!))])
+        const bucketRows = yield* catalog.lshCandidates([...new Set(buckets.flat())])
+        const storedByBucket = new Map<number, Array<string>>()
+        for (const row of bucketRows) {
+          const list = storedByBucket.get(row.bucket) ?? []
+          list.push(row.record_id)
+          storedByBucket.set(row.bucket, list)
+        }
+        const indexed = new Map<string, IndexedDocument>(
+          (yield* catalog.indexedDocuments([...new Set(bucketRows.map((r) => r.record_id))])).map((d) => [d.record_id, d])
+        )
+        const survivorOf = (id: string) => {
+          const row = indexed.get(id)
+          return row?.status === "kept" ? row.record_id : (row?.duplicate_of ?? undefined)
+        }
+
+        // Stored candidates, per document and per survivor they belong to, most shared buckets first.
+        // One verified copy links a document to a whole cluster, so a cluster's other copies are not
+        // read; a copy that fails gives way to the next, at most VERIFY_ATTEMPTS per cluster.
+        const plans = chunk.map((_, i) => {
+          const shared = new Map<string, number>()
+          for (const bucket of buckets[i]!) for (const id of storedByBucket.get(bucket) ?? []) shared.set(id, (shared.get(id) ?? 0) + 1)
+          const bySurvivor = new Map<string, Array<[string, number]>>()
+          for (const [id, n] of shared) {
+            const survivor = survivorOf(id)
+            if (!survivor) continue
+            const list = bySurvivor.get(survivor) ?? []
+            list.push([id, n])
+            bySurvivor.set(survivor, list)
+          }
+          return [...bySurvivor].map(([survivor, ids]) => ({
+            survivor,
+            ids: ids.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id),
+            linked: undefined as number | undefined
+          }))
+        })
+        const storedSets = new Map<string, ShingleSet>()
+        for (let attempt = 0; attempt < VERIFY_ATTEMPTS; attempt++) {
+          const wanted = new Set<string>()
+          for (const plan of plans) for (const p of plan) if (p.linked === undefined && p.ids[attempt] && !storedSets.has(p.ids[attempt]!)) wanted.add(p.ids[attempt]!)
+          if (wanted.size === 0 && !plans.some((plan) => plan.some((p) => p.linked === undefined && p.ids[attempt]))) break
+          for (const [id, body] of yield* catalog.documentTexts([...wanted])) storedSets.set(id, shingles(body, params))
+          for (const [i, plan] of plans.entries()) {
+            for (const p of plan) {
+              const id = p.ids[attempt]
+              if (p.linked !== undefined || !id) continue
+              const stored = storedSets.get(id)
+              if (!stored) continue
+              const s = jaccard(sets[i]!, stored)
+              if (s >= settings.jaccard) p.linked = s
+            }
+          }
+        }
+
+        const uf = new UnionFind()
+        chunk.forEach(() => uf.add())
+        const storedNode = new Map<string, number>()
+        const nodeOfStored = (survivor: string) => {
+          let n = storedNode.get(survivor)
+          if (n === undefined) storedNode.set(survivor, (n = uf.add()))
+          return n
+        }
+        const similarity = new Map<number, number>()
+        const link = (a: number, b: number, s: number) => {
+          uf.union(a, b)
+          similarity.set(a, Math.max(similarity.get(a) ?? 0, s))
+          similarity.set(b, Math.max(similarity.get(b) ?? 0, s))
+        }
+
+        const byKey = new Map<string, number>()
+        const localByBucket = new Map<number, Array<number>>()
+        for (const [i, doc] of chunk.entries()) {
+          const key = doc.dedupKey!
+          const storedSurvivor = knownKeys.get(key)
+          if (storedSurvivor) link(i, nodeOfStored(storedSurvivor), 1)
+          const same = byKey.get(key)
+          if (same !== undefined) link(i, same, 1)
+          else byKey.set(key, i)
+          for (const p of plans[i]!) if (p.linked !== undefined) link(i, nodeOfStored(p.survivor), p.linked)
+          const set = sets[i]!
+          if (set.length === 0) continue
+          const checked = new Set<number>()
+          for (const bucket of buckets[i]!) {
+            const local = localByBucket.get(bucket)
+            for (const j of local ?? []) {
+              if (checked.has(j)) continue
+              checked.add(j)
+              if (uf.find(i) === uf.find(j)) continue
+              const s = jaccard(set, sets[j]!)
+              if (s >= settings.jaccard) link(i, j, s)
+            }
+            if (local) local.push(i)
+            else localByBucket.set(bucket, [i])
+          }
+        }
+
+        const storedFacts = new Map((yield* catalog.survivorFacts([...storedNode.keys()])).map((f) => [f.facts.recordId, f]))
+        const components = new Map<number, Array<ClusterMember & { index: number }>>()
+        const add = (node: number, member: ClusterMember & { index: number }) => {
+          const root = uf.find(node)
+          const list = components.get(root) ?? []
+          list.push(member)
+          components.set(root, list)
+        }
+        for (const [i, doc] of chunk.entries()) {
+          add(i, { facts: factsOf(doc), stored: false, dedupKey: doc.dedupKey!, similarity: similarity.get(i) ?? 1, index: i })
+        }
+        for (const [id, node] of storedNode) {
+          const facts = storedFacts.get(id)
+          if (facts) add(node, { facts: facts.facts, stored: true, dedupKey: facts.dedupKey, similarity: similarity.get(node) ?? 1, index: -1 })
+        }
+
+        const outcomes: Array<StageOutcome> = chunk.map((doc, i) => kept(buckets[i]!.length > 0 ? { ...doc, lshBuckets: buckets[i]! } : doc))
+        for (const members of components.values()) {
+          if (members.length < 2) continue
+          members.sort((a, b) => compare(a.facts, b.facts))
+          const cluster: DedupCluster = { members: members.map(({ index: _, ...m }) => m) }
+          const survivor = members[0]!
+          for (const m of members) {
+            if (m.index < 0) continue
+            const doc = { ...outcomes[m.index]!.document, cluster }
+            outcomes[m.index] = m === survivor ? kept(doc) : markDuplicate(doc, m, survivor, settings)
+          }
+        }
+        return outcomes
       })
-    })
+  }
 }
 
 /**
- * A duplicate must not be lost because the copy it was merged into was then refused by the gate
- * (no licence, no consent): within the chunk, the next copy of the same text is gated in its place,
- * and the rest are pointed at whichever copy finally stands.
+ * After the gate, each cluster's survivor is settled: the best copy that stands. A copy of this run
+ * chosen as survivor may have been refused by the gate (no licence, no consent); then the next copy
+ * in rule order is gated in its place, so a duplicate is never lost with the copy it was merged
+ * into. Survivors in the catalog that a copy of this run now outranks are demoted.
  */
-export const reelectShadowedSurvivors = (
+export const settleClusters = (
   outcomes: ReadonlyArray<StageOutcome>,
-  gate: (doc: PipelineDocument) => StageOutcome
-): ReadonlyArray<StageOutcome> => {
-  const gateRefused = new Set(outcomes.filter((o) => o._tag === "Excluded" && o.reason.stage === "gate").map((o) => o.document.recordId))
-  const shadowed = outcomes.filter((o) => o._tag === "Excluded" && o.reason.code === "exact-duplicate" && gateRefused.has(o.document.duplicateOf!))
-  if (shadowed.length === 0) return outcomes
-  const refusedKeys = new Set(shadowed.map((o) => o.document.dedupKey!))
-  const standing = new Map<string, string>()
-  return outcomes.map((o) => {
-    const key = o.document.dedupKey
-    if (key === undefined || !refusedKeys.has(key)) return o
-    if (o._tag === "Excluded" && o.reason.stage === "gate") return o
-    if (o._tag === "Excluded" && o.reason.code === "exact-duplicate") {
-      const survivor = standing.get(key)
-      if (survivor) return duplicateOf(o.document, survivor, " (re-elected after the first copy was refused by the gate)")
-      const { duplicateOf: _gone, ...doc } = o.document
-      const regated = gate(doc)
-      if (regated._tag === "Kept") standing.set(key, doc.recordId)
-      return regated
+  gate: (doc: PipelineDocument) => StageOutcome,
+  settings: DedupSettings
+): { readonly outcomes: ReadonlyArray<StageOutcome>; readonly demotions: ReadonlyArray<Demotion> } => {
+  const result = [...outcomes]
+  const position = new Map(result.map((o, i) => [o.document.recordId, i]))
+  const demotions: Array<Demotion> = []
+  const seen = new Set<DedupCluster>()
+  for (const outcome of outcomes) {
+    const cluster = outcome.document.cluster
+    if (!cluster || seen.has(cluster)) continue
+    seen.add(cluster)
+    let survivor: ClusterMember | undefined
+    let regated = false
+    for (const member of cluster.members) {
+      if (member.stored) {
+        survivor = member
+        break
+      }
+      const at = position.get(member.facts.recordId)
+      if (at === undefined) continue
+      const current = result[at]!
+      if (current._tag === "Kept") {
+        survivor = member
+        break
+      }
+      if (current.reason.stage === "dedup") {
+        const { duplicateOf: _d, similarity: _s, ...doc } = current.document
+        const again = gate(doc)
+        result[at] = again
+        regated = true
+        if (again._tag === "Kept") {
+          survivor = member
+          break
+        }
+      }
     }
-    return o
-  })
+    if (!survivor) continue
+    const note = regated ? "; a better-ranked copy was refused by the gate" : ""
+    const survivorIndex = cluster.members.indexOf(survivor)
+    for (const [rank, member] of cluster.members.entries()) {
+      if (member === survivor) continue
+      if (member.stored) {
+        if (rank > survivorIndex) {
+          demotions.push({
+            recordId: member.facts.recordId,
+            survivor: survivor.facts.recordId,
+            code: duplicateReason(member, survivor),
+            similarity: member.similarity,
+            detail: duplicateDetail(member, survivor, settings, "; it replaced this copy as survivor")
+          })
+        }
+        continue
+      }
+      const at = position.get(member.facts.recordId)
+      if (at === undefined) continue
+      const current = result[at]!
+      if (current._tag === "Excluded" && current.reason.stage === "dedup") result[at] = markDuplicate(current.document, member, survivor, settings, note)
+    }
+  }
+  return { outcomes: result, demotions }
 }

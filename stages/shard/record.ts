@@ -26,7 +26,16 @@ export const ReleaseRecord = Schema.Struct({
   added: Schema.String,
   sha256: Schema.String,
   pii: Schema.Record({ key: Schema.String, value: Schema.Number }),
-  duplicates: Schema.Array(Source)
+  /** Copies in this record's cluster: 1 + its duplicates (FineWeb-2 upsamples by it). */
+  cluster_size: Schema.Number,
+  /** Every copy merged into this one: who else holds the text, and how close their copy is. */
+  duplicates: Schema.Array(
+    Schema.Struct({
+      ...Source.fields,
+      match: Schema.Literal("exact", "near"),
+      similarity: Schema.NullOr(Schema.Number)
+    })
+  )
 })
 export type ReleaseRecord = typeof ReleaseRecord.Type
 
@@ -49,6 +58,14 @@ export const toRecord = (row: KeptRow, fields: DocumentFields, duplicates: Reado
     added: row.submitted_at.slice(0, 10),
     sha256: row.text_sha256,
     pii: row.pii_json ? (JSON.parse(row.pii_json) as Record<string, number>) : {},
-    duplicates: duplicates.map((d) => ({ institution: d.institution, batch: d.batch_id, document: d.local_id, path: d.path }))
+    cluster_size: 1 + duplicates.length,
+    duplicates: duplicates.map((d) => ({
+      institution: d.institution,
+      batch: d.batch_id,
+      document: d.local_id,
+      path: d.path,
+      match: d.reason_code === "near-duplicate" ? ("near" as const) : ("exact" as const),
+      similarity: d.similarity === null ? null : Math.round(d.similarity * 1e4) / 1e4
+    }))
   }
 }

@@ -54,7 +54,8 @@ describe("the whole pipeline on the sample corpus", () => {
     // The Latin-1 file arrives as proper Spanish.
     expect(byDoc("es-2")!.text).toMatch(/Artículo 2/)
     // The preamble sent by two institutions is one record that names the other copy.
-    expect(byDoc("es-0")!.duplicates).toEqual([{ institution: "universidad-demo", batch: "fondo-ddhh-01", document: "preambulo", path: "preambulo.md" }])
+    expect(byDoc("es-0")!.duplicates).toEqual([{ institution: "universidad-demo", batch: "fondo-ddhh-01", document: "preambulo", path: "preambulo.md", match: "exact", similarity: 1 }])
+    expect(byDoc("es-0")!.cluster_size).toBe(2)
     expect(byDoc("preambulo")).toBeUndefined()
     // Non-commercial AVENUE transcripts never reach an open shard; CC-BY Rapa Nui does.
     for (const r of all.filter((r) => r.license.includes("NC"))) expect(r.shard).toMatch(/^shards\/noncommercial\//)
@@ -224,15 +225,15 @@ describe("catalog", () => {
     await release(home, tempDir())
     const db = new Database(join(home, "catalog.db"))
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name)
-    expect(tables).toEqual(expect.arrayContaining(["batches", "files", "documents", "notes", "texts", "dedup_keys", "runs", "releases", "release_shards", "ledger", "effect_sql_migrations"]))
-    expect(db.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: 3 })
+    expect(tables).toEqual(expect.arrayContaining(["batches", "files", "documents", "notes", "texts", "dedup_keys", "lsh_buckets", "runs", "releases", "release_shards", "ledger", "effect_sql_migrations"]))
+    expect(db.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: 4 })
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
     db.close()
     const ok = await run(home, Effect.flatMap(Catalog, (c) => c.verifyLedger))
     expect(ok).toEqual({ entries: 3, broken: undefined })
     const db2 = new Database(join(home, "catalog.db"))
     db2.prepare("UPDATE ledger SET entry_json = replace(entry_json, '\"files\":2', '\"files\":3') WHERE seq = 1").run()
-    expect(db2.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: 3 })
+    expect(db2.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: 4 })
     db2.close()
     const broken = await run(home, Effect.flatMap(Catalog, (c) => c.verifyLedger))
     expect(broken.broken).toMatchObject({ seq: 1 })

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { documentFrom, type FileToRead } from "../../stages/ingest/reader.ts"
 import { gateDocument } from "../../stages/gate/gate.ts"
-import { reelectShadowedSurvivors } from "../../stages/dedup/dedup.ts"
 import { resolveLicense } from "../../licenses/expression.ts"
 import { defaultRegistry } from "../../licenses/partner-licenses.ts"
 import type { DocumentFields } from "../../pipeline/batch/schema.ts"
@@ -53,22 +52,5 @@ describe("gate", () => {
     expect(gate({ license: "CC-BY-4.0", consent, labels: ["TK-CO"] })).toMatchObject({ _tag: "Kept", document: { gate: { profiles: ["community"] } } })
     expect(gate({ license: "CC-BY-4.0", consent })).toMatchObject({ _tag: "Kept", document: { gate: { profiles: ["open", "noncommercial", "community"], attribution: true } } })
     expect(gate({ license: "LicenseRef-acervo-research-only", consent })).toMatchObject({ _tag: "Excluded", reason: { code: "license-use" } })
-  })
-
-  it("re-elects the next copy of a text when the copy it was merged into is refused by the gate", () => {
-    const first = { ...doc("mismo texto"), dedupKey: "k1" }
-    const second = { ...doc("mismo texto", { license: "CC-BY-4.0", consent }), dedupKey: "k1", duplicateOf: first.recordId }
-    const third = { ...doc("mismo texto", { license: "CC0-1.0", consent }), dedupKey: "k1", duplicateOf: first.recordId }
-    const outcomes = reelectShadowedSurvivors(
-      [
-        gateDocument(first, now),
-        { _tag: "Excluded", document: second, reason: { stage: "dedup", code: "exact-duplicate", detail: "" } },
-        { _tag: "Excluded", document: third, reason: { stage: "dedup", code: "exact-duplicate", detail: "" } }
-      ],
-      (d) => gateDocument(d, now)
-    )
-    expect(outcomes[0]).toMatchObject({ _tag: "Excluded", reason: { code: "license-missing" } })
-    expect(outcomes[1]).toMatchObject({ _tag: "Kept", document: { recordId: second.recordId } })
-    expect(outcomes[2]).toMatchObject({ _tag: "Excluded", reason: { code: "exact-duplicate" }, document: { duplicateOf: second.recordId } })
   })
 })

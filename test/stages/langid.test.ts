@@ -2,7 +2,7 @@ import { Effect, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import type { AcervoSettings } from "../../pipeline/config.ts"
+import { defaultDedupSettings, type AcervoSettings } from "../../pipeline/config.ts"
 import type { DocumentFields } from "../../pipeline/batch/schema.ts"
 import { documentFrom, type FileToRead } from "../../stages/ingest/reader.ts"
 import { evaluate } from "../../stages/langid/eval.ts"
@@ -18,7 +18,7 @@ import { fixture, projectRoot, sampleBatches } from "../helpers.ts"
 const defaultCandidates = ["spa", "por", "arn", "rap", "glg", "cat", "ast", "eng", "quz", "quy", "ayr", "gug", "tah", "mri", "haw", "smo", "rar"]
 const settings: AcervoSettings = {
   home: "", chunkDocuments: 10, maxDocumentBytes: 1e6, shardMaxBytes: 1e6, langidCandidates: defaultCandidates,
-  langidSegments: 64, langidDominantShare: 0.6, langMismatchAction: "flag", langMismatchMinChars: 200, profiles: ["open", "noncommercial"],
+  langidSegments: 64, langidDominantShare: 0.6, langMismatchAction: "flag", langMismatchMinChars: 200, profiles: ["open", "noncommercial"], dedup: defaultDedupSettings,
   maxArchiveBytes: 1e9, maxArchiveRatio: 100, maxXmlDepth: 256, qualityThresholds: undefined, sourceDateEpoch: Option.none()
 }
 const options = { candidates: defaultCandidates, segments: 64, dominantShare: 0.6 }

@@ -1,0 +1,93 @@
+import { Effect, ParseResult, Schema } from "effect"
+import { copyFileSync, createReadStream, mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { createInterface } from "node:readline"
+import { dedupStage } from "../stages/dedup/dedup.ts"
+import { scoreDedup, type DedupDecision, type DedupEvaluation } from "../stages/dedup/eval.ts"
+import type { PlantedPair } from "../stages/dedup/plant.ts"
+import { gateStage } from "../stages/gate/gate.ts"
+import { normalizeStage } from "../stages/normalize/normalize.ts"
+import { submitBatch } from "./batch/submit.ts"
+import { Catalog } from "./catalog/catalog.ts"
+import type { AcervoSettings } from "./config.ts"
+import { Settings } from "./config.ts"
+import { InputNotFound, UsageError } from "./errors.ts"
+import { processPendingWith } from "./run.ts"
+
+/** The stages a dedup evaluation runs: what dedup needs before it, and the gate that settles survivors. */
+export const dedupEvaluationStages = (settings: AcervoSettings, now: Date) => [normalizeStage, dedupStage(settings.dedup), gateStage(settings, now)]
+
+const PlantedPairLine = Schema.Struct({
+  a: Schema.String,
+  b: Schema.String,
+  kind: Schema.Literal("rewrap", "ocr-noise", "header-footer", "orthography", "excerpt", "edition"),
+  jaccard: Schema.Number
+})
+const decodePair = Schema.decodeUnknownEither(Schema.parseJson(PlantedPairLine))
+
+export const readPairs = (path: string) =>
+  Effect.tryPromise({
+    try: async () => {
+      const pairs: Array<PlantedPair> = []
+      let n = 0
+      for await (const line of createInterface({ input: createReadStream(path, "utf8"), crlfDelay: Infinity })) {
+        n++
+        if (!line.trim()) continue
+        const pair = decodePair(line)
+        if (pair._tag === "Left") {
+          const issue = ParseResult.ArrayFormatter.formatErrorSync(pair.left)[0]
+          throw new Error(`line ${n} is not a planted pair {"a", "b", "kind", "jaccard"}: ${issue ? `${issue.path.length ? `at ${issue.path.join(".")}: ` : ""}${issue.message}` : "unreadable"}`)
+        }
+        pairs.push(pair.right)
+      }
+      return pairs
+    },
+    catch: (e) =>
+      (e as NodeJS.ErrnoException).code === "ENOENT"
+        ? new InputNotFound({ path, hint: "no such file; give the pairs JSONL that `acervo dedup generate` wrote" })
+        : new UsageError({ message: `${path}: ${(e as Error).message}` })
+  })
+
+/** Every document's dedup decision in the catalog, by its id in the submitted JSONL. */
+export const dedupDecisions = Effect.gen(function* () {
+  const catalog = yield* Catalog
+  const rows = yield* catalog.sql<{ local_id: string; status: string; stage: string; reason_code: string | null; survivor: string | null }>`
+      SELECT d.local_id, d.status, d.stage, d.reason_code, s.local_id AS survivor FROM documents d LEFT JOIN documents s ON s.record_id = d.duplicate_of`.pipe(Effect.orDie)
+  const decisions = new Map<string, DedupDecision | undefined>()
+  for (const r of rows) {
+    if (r.status === "kept") decisions.set(r.local_id, { survivor: r.local_id, reason: null })
+    else if (r.stage === "dedup" && r.survivor) decisions.set(r.local_id, { survivor: r.survivor, reason: r.reason_code })
+    else decisions.set(r.local_id, undefined)
+  }
+  return decisions
+})
+
+/** Writes a batch folder around a documents JSONL, under a licence and consent the gate admits. */
+export const evaluationBatch = (dir: string, id: string, documents?: string) => {
+  mkdirSync(dir, { recursive: true })
+  if (documents) copyFileSync(documents, join(dir, "documents.jsonl"))
+  writeFileSync(
+    join(dir, "batch.json"),
+    JSON.stringify({
+      format: "acervo-batch/1",
+      institution: "dedup-eval",
+      id,
+      title: "planted duplicates for acervo dedup eval",
+      defaults: { license: "CC-BY-4.0", consent: { basis: "license", reference: "generated from CC BY reference texts", scope: ["pretraining"] } }
+    })
+  )
+  return dir
+}
+
+/**
+ * Submits the documents as one batch to the catalog in use (a fresh one for an evaluation), runs
+ * normalize, dedup and gate, and scores the clusters against the planted pairs.
+ */
+export const evaluateDedup = (batchDir: string, pairs: ReadonlyArray<PlantedPair>) =>
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    yield* submitBatch(batchDir)
+    const summary = yield* processPendingWith(dedupEvaluationStages)
+    const decisions = yield* dedupDecisions
+    return { summary, evaluation: scoreDedup(decisions, pairs, settings.dedup.jaccard) as DedupEvaluation }
+  })

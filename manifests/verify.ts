@@ -11,6 +11,8 @@ import { Manifest, MANIFEST_FILE, type ShardEntry } from "./manifest.ts"
 export interface CatalogView {
   readonly release: { readonly manifest_sha256: string } | undefined
   readonly shards: ReadonlyArray<{ readonly path: string; readonly sha256: string; readonly bytes: number; readonly documents: number }>
+  /** Record ids withdrawn so far: none may be in any shard. */
+  readonly withdrawn?: ReadonlyArray<string>
 }
 
 export interface VerifyReport {
@@ -24,7 +26,7 @@ const decodeRecord = Schema.decodeUnknownEither(ReleaseRecord)
 
 /** Re-reads one shard: its bytes, hash, and every record in it. */
 /** Re-reads one shard: its bytes, hash, and every record in it. */
-const inspectShard = async (file: string, entry: ShardEntry) => {
+const inspectShard = async (file: string, entry: ShardEntry, withdrawn: ReadonlyMap<string, string>) => {
   const problems: Array<string> = []
   const { digest: sha256, bytes } = await hashFile(file)
   const raw = createReadStream(file)
@@ -48,6 +50,8 @@ const inspectShard = async (file: string, entry: ShardEntry) => {
         continue
       }
       characters += record.text.length
+      const withdrawal = withdrawn.get(record.id)
+      if (withdrawal) problems.push(`${entry.path}: record ${record.id} was withdrawn (${withdrawal}) and must not be in a release`)
       if (record.lang !== entry.lang && badRecords++ < 3) problems.push(`${entry.path}: record ${record.id} has lang ${record.lang}, shard is ${entry.lang}`)
       if (sha256Hex(record.text) !== record.sha256 && badRecords++ < 3) problems.push(`${entry.path}: record ${record.id} text does not match its sha256`)
     }
@@ -78,6 +82,13 @@ export const verifyRelease = async (dir: string, catalog: ((release: string) => 
   } catch (e) {
     return { release: dir, shardsChecked: 0, records: 0, mismatches: [`manifest.json is not JSON: ${(e as Error).message}`] }
   }
+  const view = catalog ? await catalog(manifest.release) : undefined
+  const withdrawn = new Map<string, string>()
+  const tombstonesPath = join(dir, "tombstones.jsonl")
+  if (existsSync(tombstonesPath)) {
+    for (const line of readFileSync(tombstonesPath, "utf8").split("\n")) if (line.trim()) withdrawn.set((JSON.parse(line) as { id: string }).id, "listed in tombstones.jsonl")
+  }
+  for (const id of view?.withdrawn ?? []) if (!withdrawn.has(id)) withdrawn.set(id, "according to the catalog")
   let records = 0
   let documents = 0
   let characters = 0
@@ -87,7 +98,7 @@ export const verifyRelease = async (dir: string, catalog: ((release: string) => 
       mismatches.push(`${entry.path}: listed in the manifest but missing`)
       continue
     }
-    const seen = await inspectShard(file, entry)
+    const seen = await inspectShard(file, entry, withdrawn)
     mismatches.push(...seen.problems)
     if (seen.sha256 !== entry.sha256) mismatches.push(`${entry.path}: sha256 is ${seen.sha256}, manifest says ${entry.sha256}`)
     if (seen.bytes !== entry.bytes) mismatches.push(`${entry.path}: ${seen.bytes} bytes, manifest says ${entry.bytes}`)
@@ -102,8 +113,7 @@ export const verifyRelease = async (dir: string, catalog: ((release: string) => 
   for (const extra of filesUnder(dir, join(dir, "shards")).filter((p) => !listed.has(p))) mismatches.push(`${extra}: present in the release but not in the manifest`)
   if (documents !== manifest.totals.documents) mismatches.push(`manifest totals.documents is ${manifest.totals.documents}, its shards hold ${documents}`)
   if (characters !== manifest.totals.characters) mismatches.push(`manifest totals.characters is ${manifest.totals.characters}, its shards hold ${characters}`)
-  if (catalog) {
-    const view = await catalog(manifest.release)
+  if (view) {
     if (!view.release) mismatches.push(`catalog: has no release named ${manifest.release}`)
     else {
       if (view.release.manifest_sha256 !== sha256Hex(manifestText)) mismatches.push(`manifest.json: sha256 differs from the one the catalog recorded for ${manifest.release} (the manifest was changed)`)

@@ -82,6 +82,7 @@ export const writeRelease = (options: ReleaseOptions) =>
     const excluded = yield* catalog.countsByCode("exclusion")
     const flagged = yield* catalog.countsByCode("flag")
     const batches = yield* catalog.batches
+    const tombstones = yield* catalog.tombstones
     const manifest: Manifest = {
       format: "acervo-manifest/1",
       release: options.name,
@@ -95,12 +96,12 @@ export const writeRelease = (options: ReleaseOptions) =>
       excluded: Object.fromEntries(excluded.map((r) => [r.code, r.n])),
       flagged: Object.fromEntries(flagged.map((r) => [r.code, r.n])),
       outside_profiles: result.outsideProfiles,
-      withdrawn: 0
+      withdrawn: tombstones.length
     }
     const manifestText = JSON.stringify(manifest, null, 2) + "\n"
     writeFileSync(join(staging, MANIFEST_FILE), manifestText)
     writeFileSync(join(staging, "ATTRIBUTION.md"), result.attribution.render(options.name))
-    writeFileSync(join(staging, "tombstones.jsonl"), "")
+    writeFileSync(join(staging, "tombstones.jsonl"), tombstones.map((t) => JSON.stringify(t) + "\n").join(""))
     const finalDir = join(outDir, options.name)
     yield* Effect.sync(() => {
       const old = join(outDir, `.${options.name}.old-${randomBytes(6).toString("hex")}`)

@@ -427,7 +427,8 @@ const make = Effect.gen(function* () {
   const release = (name: string) =>
     Effect.all({
       release: sql<{ name: string; manifest_sha256: string }>`SELECT name, manifest_sha256 FROM releases WHERE name = ${name}`.pipe(Effect.map((r) => r[0])),
-      shards: sql<{ path: string; sha256: string; bytes: number; documents: number }>`SELECT path, sha256, bytes, documents FROM release_shards WHERE release = ${name} ORDER BY path`
+      shards: sql<{ path: string; sha256: string; bytes: number; documents: number }>`SELECT path, sha256, bytes, documents FROM release_shards WHERE release = ${name} ORDER BY path`,
+      withdrawn: sql<{ record_id: string }>`SELECT record_id FROM documents WHERE stage = 'withdraw'`.pipe(Effect.map((rows) => rows.map((r) => r.record_id)))
     }).pipe(Effect.mapError(fail("reading a release")))
 
   const recordRelease = (r: {
@@ -449,6 +450,11 @@ const make = Effect.gen(function* () {
         })
       )
       .pipe(Effect.mapError(fail("recording the release")))
+
+  /** Every withdrawn document, for a release's tombstones.jsonl: id, text hash and where it came from. */
+  const tombstones = sql<{ id: string; sha256: string | null; institution: string; batch: string; document: string }>`
+      SELECT d.record_id AS id, d.text_sha256 AS sha256, b.institution, b.batch_id AS batch, d.local_id AS document
+      FROM documents d JOIN batches b ON b.seq = d.batch_seq WHERE d.stage = 'withdraw' ORDER BY d.record_id`.pipe(Effect.mapError(fail("reading withdrawn documents")))
 
   const verifyLedger = sql<LedgerRow>`SELECT * FROM ledger ORDER BY seq`.pipe(
     Effect.map((rows) => ({ entries: rows.length, broken: firstBrokenEntry(rows) })),
@@ -483,7 +489,9 @@ const make = Effect.gen(function* () {
     latestRelease,
     release,
     recordRelease,
-    verifyLedger
+    verifyLedger,
+    tombstones,
+    appendLedgerEntry: (at: string, kind: string, entry: unknown) => appendLedger(at, kind, entry).pipe(Effect.mapError(fail("writing the ledger")))
   } as const
 })
 

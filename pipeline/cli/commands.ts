@@ -15,6 +15,8 @@ import { formatProblem, UsageError, VerificationFailed } from "../errors.ts"
 import { writeRelease } from "../release.ts"
 import { processPending } from "../run.ts"
 import { withRunLock } from "../run-lock.ts"
+import { withdraw } from "../withdraw.ts"
+import { renderTrace, traceRecord } from "../trace.ts"
 import { renderStatus, statusReport, table } from "../status.ts"
 import { appLayer } from "./layers.ts"
 import { nowIso } from "../clock.ts"
@@ -111,6 +113,28 @@ const run = Command.make(
     }).pipe(Effect.provide(appLayer(overridesFrom(home))))
 ).pipe(Command.withDescription("process what is new, then write a release"))
 
+const withdrawCommand = Command.make(
+  "withdraw",
+  {
+    batch: Options.text("batch").pipe(Options.withDescription("a batch: ID or INSTITUTION/ID"), Options.optional),
+    document: Options.text("document").pipe(Options.withDescription("one document, by the record id a release gives it"), Options.optional),
+    reason: Options.text("reason").pipe(Options.withDescription("why: kept in the ledger for auditors")),
+    home
+  },
+  ({ batch, document, reason, home }) =>
+    Effect.gen(function* () {
+      const settings = yield* Settings
+      const result = yield* withRunLock(settings.home, withdraw({ batch: Option.getOrUndefined(batch), document: Option.getOrUndefined(document) }, reason))
+      yield* Console.log(
+        [
+          `withdrawn: ${result.withdrawn} document(s)${result.pendingFilesClosed ? `; ${result.pendingFilesClosed} unprocessed file(s) will not be read` : ""}; recorded in the ledger`,
+          ...result.reelected.map((r) => `  ${r.survivor} now stands for its cluster in place of ${r.withdrawn}`),
+          "the next `acervo run` writes a release without them and lists them in tombstones.jsonl"
+        ].join("\n")
+      )
+    }).pipe(Effect.provide(appLayer(overridesFrom(home))))
+).pipe(Command.withDescription("withdraw a batch or a document: excluded from every later release, its duplicates re-elected, recorded in the ledger"))
+
 const status = Command.make(
   "status",
   { batch: Options.text("batch").pipe(Options.withDescription("one batch: ID or INSTITUTION/ID"), Options.optional), json, home },
@@ -170,12 +194,19 @@ const qualityEval = Command.make("eval", { json }, ({ json }) =>
 
 const quality = Command.make("quality").pipe(Command.withDescription("quality stage tools"), Command.withSubcommands([qualityEval]))
 
+const trace = Command.make("trace", { record: Args.text({ name: "RECORD_ID" }), json, home }, ({ record, json, home }) =>
+  traceRecord(record).pipe(
+    Effect.flatMap((t) => Console.log(json ? JSON.stringify(t, null, 2) : renderTrace(t))),
+    Effect.provide(appLayer(overridesFrom(home)))
+  )
+).pipe(Command.withDescription("record → shard → document → batch → institution → consent → licence → labels → merges and exclusions → ledger entries"))
+
 const audit = Command.make("audit").pipe(
-  Command.withDescription("check releases and the ledger"),
-  Command.withSubcommands([verify, ledger])
+  Command.withDescription("check releases and the ledger, trace a record"),
+  Command.withSubcommands([verify, ledger, trace])
 )
 
 export const acervo = Command.make("acervo").pipe(
   Command.withDescription("consented corpus curation: partner batches to auditable training shards"),
-  Command.withSubcommands([submit, run, status, langid, dedup, quality, audit])
+  Command.withSubcommands([submit, run, withdrawCommand, status, langid, dedup, quality, audit])
 )

@@ -11,6 +11,7 @@ import type { DocumentFields } from "./batch/schema.ts"
 import { Catalog, type SourceRow } from "./catalog/catalog.ts"
 import { nowIso } from "./clock.ts"
 import { configSha256, Settings } from "./config.ts"
+import { croissantFor } from "../manifests/croissant.ts"
 import { minHashParams } from "../stages/dedup/dedup.ts"
 import { jaccard, type MinHashParams, shingles, type ShingleSet } from "../stages/dedup/minhash.ts"
 import { ReleaseError } from "./errors.ts"
@@ -101,6 +102,8 @@ export const writeRelease = (options: ReleaseOptions) =>
     const manifestText = JSON.stringify(manifest, null, 2) + "\n"
     writeFileSync(join(staging, MANIFEST_FILE), manifestText)
     writeFileSync(join(staging, "ATTRIBUTION.md"), result.attribution.render(options.name))
+    const croissant = croissantFor(manifest, { url: `releases/${options.name}/`, institutions: [...new Set(batches.map((b) => b.institution))].sort() })
+    writeFileSync(join(staging, "croissant.json"), JSON.stringify(croissant, null, 2) + "\n")
     writeFileSync(join(staging, "tombstones.jsonl"), tombstones.map((t) => JSON.stringify(t) + "\n").join(""))
     const finalDir = join(outDir, options.name)
     yield* Effect.sync(() => {

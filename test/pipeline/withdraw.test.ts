@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
+import jsonld from "jsonld"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
@@ -64,6 +65,21 @@ describe("withdrawal", () => {
     expect((await verifyRelease(second.dir, view)).mismatches).toEqual([])
     const stale = await verifyRelease(first.dir, view)
     expect(stale.mismatches.filter((m) => m.includes("was withdrawn (according to the catalog)"))).toHaveLength(withdrawnIds.length)
+
+    const croissant = JSON.parse(readFileSync(join(second.dir, "croissant.json"), "utf8")) as Record<string, unknown> & { distribution: Array<Record<string, string>> }
+    for (const field of ["name", "description", "license", "url", "creator", "datePublished", "conformsTo", "recordSet", "rai:dataCollection", "rai:dataPreprocessingProtocol", "rai:personalSensitiveInformation", "rai:dataLimitations", "rai:dataReleaseMaintenancePlan"]) {
+      expect(croissant[field], field).toBeTruthy()
+    }
+    const fileObjects = croissant.distribution.filter((d) => d["@type"] === "cr:FileObject")
+    expect(fileObjects.map((f) => [f["contentUrl"], f["sha256"]])).toEqual(second.manifest.shards.map((s) => [s.path, s.sha256]))
+    for (const f of fileObjects) expect(f["sha256"]).toMatch(/^[0-9a-f]{64}$/)
+    const [dataset] = await jsonld.expand(croissant)
+    expect(dataset!["@type"]).toEqual(["https://schema.org/Dataset"])
+    expect(dataset!["https://schema.org/name"]![0]!["@value"]).toBe("acervo-r2")
+    expect(dataset!["http://purl.org/dc/terms/conformsTo"]!.map((c) => c["@value"])).toContain("http://mlcommons.org/croissant/1.1")
+    expect(dataset!["http://mlcommons.org/croissant/RAI/dataReleaseMaintenancePlan"]![0]!["@value"]).toContain("tombstones.jsonl")
+    const recordSet = dataset!["http://mlcommons.org/croissant/recordSet"]![0] as Record<string, Array<unknown>>
+    expect(recordSet["http://mlcommons.org/croissant/field"]).toHaveLength(7)
 
     const ledger = await run(home, Effect.flatMap(Catalog, (c) => Effect.zip(c.verifyLedger, c.sql<{ kind: string; entry_json: string }>`SELECT kind, entry_json FROM ledger WHERE kind = 'withdrawn'`)))
     expect(ledger[0].broken).toBeUndefined()

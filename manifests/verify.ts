@@ -7,6 +7,10 @@ import { filesUnder } from "../pipeline/files.ts"
 import { hashFile, sha256Hex } from "../pipeline/hashing.ts"
 import { ReleaseRecord } from "../stages/shard/record.ts"
 import { Manifest, MANIFEST_FILE, type ShardEntry } from "./manifest.ts"
+import { resolveLicense } from "../licenses/expression.ts"
+import { defaultRegistry } from "../licenses/partner-licenses.ts"
+import { lookupLabel } from "../licenses/labels.ts"
+import { profileDecisions } from "../licenses/policy.ts"
 
 export interface CatalogView {
   readonly release: { readonly manifest_sha256: string } | undefined
@@ -26,7 +30,7 @@ const decodeRecord = Schema.decodeUnknownEither(ReleaseRecord)
 
 /** Re-reads one shard: its bytes, hash, and every record in it. */
 /** Re-reads one shard: its bytes, hash, and every record in it. */
-const inspectShard = async (file: string, entry: ShardEntry, withdrawn: ReadonlyMap<string, string>) => {
+const inspectShard = async (file: string, entry: ShardEntry, withdrawn: ReadonlyMap<string, string>, needsAttribution: Set<string>) => {
   const problems: Array<string> = []
   const { digest: sha256, bytes } = await hashFile(file)
   const raw = createReadStream(file)
@@ -50,6 +54,11 @@ const inspectShard = async (file: string, entry: ShardEntry, withdrawn: Readonly
         continue
       }
       characters += record.text.length
+      for (const problem of policyProblems(record, entry.profile)) if (badRecords++ < 3) problems.push(`${entry.path}: record ${record.id} ${problem}`)
+      const resolved = resolveLicense(record.license, defaultRegistry)
+      if ((resolved._tag === "Resolved" && resolved.license.attribution) || record.labels.some((l) => lookupLabel(l)?.effect === "attribution")) {
+        needsAttribution.add(`## ${record.source.institution} — batch ${record.source.batch}`)
+      }
       const withdrawal = withdrawn.get(record.id)
       if (withdrawal) problems.push(`${entry.path}: record ${record.id} was withdrawn (${withdrawal}) and must not be in a release`)
       if (record.lang !== entry.lang && badRecords++ < 3) problems.push(`${entry.path}: record ${record.id} has lang ${record.lang}, shard is ${entry.lang}`)
@@ -61,6 +70,19 @@ const inspectShard = async (file: string, entry: ShardEntry, withdrawn: Readonly
     raw.destroy()
   }
   return { sha256, bytes, records, characters, problems }
+}
+
+/** What the gate would refuse about a released record: its licence, consent and labels, against its shard's profile. */
+const policyProblems = (record: ReleaseRecord, profile: string): ReadonlyArray<string> => {
+  const resolved = resolveLicense(record.license, defaultRegistry)
+  if (resolved._tag !== "Resolved") return [`has licence "${record.license}", which the licence registry does not resolve`]
+  const problems: Array<string> = []
+  if (!record.consent.basis || !record.consent.reference) problems.push("has no consent record")
+  const unknown = record.labels.filter((l) => !lookupLabel(l))
+  if (unknown.length > 0) problems.push(`has unknown label(s) ${unknown.join(", ")}`)
+  const decision = profileDecisions(resolved.license, record.labels).find((d) => d.profile === profile)
+  if (!decision?.admitted) problems.push(`is in profile ${profile}, which does not admit it (${decision?.reason ?? "unknown profile"})`)
+  return problems
 }
 
 /**
@@ -92,13 +114,14 @@ export const verifyRelease = async (dir: string, catalog: ((release: string) => 
   let records = 0
   let documents = 0
   let characters = 0
+  const needsAttribution = new Set<string>()
   for (const entry of manifest.shards) {
     const file = join(dir, entry.path)
     if (!existsSync(file)) {
       mismatches.push(`${entry.path}: listed in the manifest but missing`)
       continue
     }
-    const seen = await inspectShard(file, entry, withdrawn)
+    const seen = await inspectShard(file, entry, withdrawn, needsAttribution)
     mismatches.push(...seen.problems)
     if (seen.sha256 !== entry.sha256) mismatches.push(`${entry.path}: sha256 is ${seen.sha256}, manifest says ${entry.sha256}`)
     if (seen.bytes !== entry.bytes) mismatches.push(`${entry.path}: ${seen.bytes} bytes, manifest says ${entry.bytes}`)
@@ -113,6 +136,11 @@ export const verifyRelease = async (dir: string, catalog: ((release: string) => 
   for (const extra of filesUnder(dir, join(dir, "shards")).filter((p) => !listed.has(p))) mismatches.push(`${extra}: present in the release but not in the manifest`)
   if (documents !== manifest.totals.documents) mismatches.push(`manifest totals.documents is ${manifest.totals.documents}, its shards hold ${documents}`)
   if (characters !== manifest.totals.characters) mismatches.push(`manifest totals.characters is ${manifest.totals.characters}, its shards hold ${characters}`)
+  const attributionPath = join(dir, "ATTRIBUTION.md")
+  const attribution = existsSync(attributionPath) ? readFileSync(attributionPath, "utf8") : ""
+  for (const heading of [...needsAttribution].sort()) {
+    if (!attribution.split("\n").includes(heading)) mismatches.push(`ATTRIBUTION.md: has no section "${heading}", whose records require attribution`)
+  }
   if (view) {
     if (!view.release) mismatches.push(`catalog: has no release named ${manifest.release}`)
     else {

@@ -59,7 +59,7 @@ export const documentFrom = (
     path: file.path,
     line: init.line
   }
-  return {
+  const doc: PipelineDocument = {
     recordId: recordIdOf(file.institution, file.batchId, init.localId),
     fileId: file.fileId,
     source,
@@ -70,6 +70,21 @@ export const documentFrom = (
     text: init.text,
     flags: []
   }
+  const named = licenseInFileName(file.path)
+  return named ? withFileMetadata(doc, { license: named, licenseSource: "file name" }) : doc
+}
+
+/**
+ * A Creative Commons licence written into a file name (`entrevista-03-cc-by-nc-nd-4-0.txt`), as
+ * SPDX. Partners name files after the licence they were given under; when that disagrees with the
+ * batch's declaration, the file's own word must not be lost.
+ */
+export const licenseInFileName = (path: string): string | undefined => {
+  const name = path.split("/").pop()!.toLowerCase()
+  const m = /(?:^|[^a-z0-9])cc[-_ ]?(0|by(?:[-_ ](?:nc|sa|nd))*)[-_ ]?v?(\d)(?:[-_. ](\d))?(?![a-z0-9])/.exec(name)
+  if (!m) return undefined
+  const version = `${m[2]}.${m[3] ?? "0"}`
+  return m[1] === "0" ? `CC0-${version}` : `CC-${m[1]!.toUpperCase().replace(/[-_ ]/g, "-")}-${version}`
 }
 
 export const rejected = (

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import jsonld from "jsonld"
-import { readFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
 import { submitBatch } from "../../pipeline/batch/submit.ts"
@@ -48,6 +48,15 @@ describe("withdrawal", () => {
     expect(standIn.duplicates).toEqual([])
     expect(after.length).toBe(before.length - withdrawnIds.length + 1)
 
+    // Only the shards that held withdrawn or re-elected records change; the rest are the same bytes.
+    const shaOf = (m: Manifest) => new Map(m.shards.map((s) => [s.path, s.sha256]))
+    const [was, now] = [shaOf(first.manifest), shaOf(second.manifest)]
+    const touched = new Set([...withdrawnIds, standIn.id].map((id) => [...before, ...after].find((r) => r.id === id)!.lang))
+    for (const [path, sha] of now) {
+      if (![...touched].some((lang) => path.includes(`/${lang}/`))) expect(sha, path).toBe(was.get(path))
+    }
+    expect([...now].some(([path, sha]) => was.get(path) !== sha)).toBe(true)
+
     const tombstones = readFileSync(join(second.dir, "tombstones.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { id: string; sha256: string })
     expect(tombstones.map((t) => t.id).sort()).toEqual(expect.arrayContaining(withdrawnIds))
     expect(tombstones.find((t) => t.id === shared.id)!.sha256).toBe(shared.sha256)
@@ -63,6 +72,11 @@ describe("withdrawal", () => {
 
     const view = (name: string) => run(home, Effect.flatMap(Catalog, (c) => c.release(name)))
     expect((await verifyRelease(second.dir, view)).mismatches).toEqual([])
+    const attributionPath = join(second.dir, "ATTRIBUTION.md")
+    const attribution = readFileSync(attributionPath, "utf8")
+    writeFileSync(attributionPath, attribution.replace(/^## rapanui-demo .*$/m, "## (removed)"))
+    expect((await verifyRelease(second.dir, view)).mismatches).toEqual([expect.stringContaining('ATTRIBUTION.md: has no section "## rapanui-demo')])
+    writeFileSync(attributionPath, attribution)
     const stale = await verifyRelease(first.dir, view)
     expect(stale.mismatches.filter((m) => m.includes("was withdrawn (according to the catalog)"))).toHaveLength(withdrawnIds.length)
 

@@ -22,21 +22,20 @@ export interface StatusReport {
   readonly languages: Record<string, { documents: number; characters: number }>
 }
 
+/** The one batch that `ID` or `INSTITUTION/ID` names, or an error saying how to name it. */
+export const findBatchRef = <B extends { readonly institution: string; readonly batch_id: string }>(all: ReadonlyArray<B>, ref: string) => {
+  const matches = all.filter((b) => b.batch_id === ref || `${b.institution}/${b.batch_id}` === ref)
+  if (matches.length === 0) return Effect.fail(new UsageError({ message: `no batch "${ref}" is registered; \`acervo status\` lists them (use ID or INSTITUTION/ID)` }))
+  if (matches.length > 1) return Effect.fail(new UsageError({ message: `"${ref}" names batches of ${matches.map((b) => b.institution).join(" and ")}; say INSTITUTION/${ref}` }))
+  return Effect.succeed(matches[0]!)
+}
+
 /** Batches, documents by stage, exclusions and flags by code: what `acervo status` shows. */
 export const statusReport = (batchRef: string | undefined) =>
   Effect.gen(function* () {
     const catalog = yield* Catalog
     const all = yield* catalog.batches
-    let batches = all
-    if (batchRef !== undefined) {
-      batches = all.filter((b) => b.batch_id === batchRef || `${b.institution}/${b.batch_id}` === batchRef)
-      if (batches.length === 0) {
-        return yield* new UsageError({ message: `no batch "${batchRef}" is registered; \`acervo status\` lists them (use ID or INSTITUTION/ID)` })
-      }
-      if (batches.length > 1) {
-        return yield* new UsageError({ message: `"${batchRef}" names batches of ${batches.map((b) => b.institution).join(" and ")}; say INSTITUTION/${batchRef}` })
-      }
-    }
+    const batches = batchRef === undefined ? all : [yield* findBatchRef(all, batchRef)]
     const seq = batchRef !== undefined ? batches[0]!.seq : undefined
     const stages = yield* catalog.documentsByStage(seq)
     const excluded = yield* catalog.countsByCode("exclusion", seq)

@@ -10,6 +10,7 @@ import { nowIso } from "./clock.ts"
 import { Settings } from "./config.ts"
 import { CatalogError, UsageError } from "./errors.ts"
 import { sha256Hex } from "./hashing.ts"
+import { findBatchRef } from "./status.ts"
 
 export interface WithdrawalTarget {
   /** A batch: ID or INSTITUTION/ID. */
@@ -74,11 +75,7 @@ export const withdraw = (target: WithdrawalTarget, reason: string) =>
     let batchSeq: number | undefined
     let targetRows: ReadonlyArray<DocumentRow>
     if (target.batch !== undefined) {
-      const ref = target.batch
-      const batches = (yield* catalog.batches).filter((b) => b.batch_id === ref || `${b.institution}/${b.batch_id}` === ref)
-      if (batches.length === 0) return yield* new UsageError({ message: `no batch "${ref}" is registered; \`acervo status\` lists them (use ID or INSTITUTION/ID)` })
-      if (batches.length > 1) return yield* new UsageError({ message: `"${ref}" names batches of ${batches.map((b) => b.institution).join(" and ")}; say INSTITUTION/${ref}` })
-      batchSeq = batches[0]!.seq
+      batchSeq = (yield* findBatchRef(yield* catalog.batches, target.batch)).seq
       targetRows = yield* sql.unsafe<DocumentRow>(`${select} WHERE d.batch_seq = ? ORDER BY d.record_id`, [batchSeq]).pipe(Effect.mapError(fail("reading the batch's documents")))
     } else {
       targetRows = yield* sql.unsafe<DocumentRow>(`${select} WHERE d.record_id = ?`, [target.document!]).pipe(Effect.mapError(fail("reading the document")))

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --mb N] [--dedup-mb N] [--langid-only | --dedup-only]`: generates a corpus of N MB (default 200) from the real sample texts,
+ * `npm run bench [-- --mb N] [--dedup-mb N] [--uploads N --upload-mb N] [--langid-only | --dedup-only | --serve-only]`: generates a corpus of N MB (default 200) from the real sample texts,
  * submits it, runs every stage and the release, and prints MB/s per stage and end to end, CPU time
  * and peak RSS. Figures from a shared 2-core machine are noisy: compare ratios within one run.
  */
@@ -21,6 +21,7 @@ import { writeRelease } from "./release.ts"
 import { processPending } from "./run.ts"
 import { table } from "./status.ts"
 import { benchDedup } from "./bench-dedup.ts"
+import { benchServe } from "./bench-serve.ts"
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -186,7 +187,15 @@ const benchLangid = async () => {
   )
 }
 
+const uploads = Number(arg("uploads", "20"))
+const uploadMb = Number(arg("upload-mb", "20"))
+
 const main = async () => {
+  if (process.argv.includes("--serve-only")) {
+    clearInterval(sampler)
+    await benchServe(work, uploads, uploadMb)
+    return
+  }
   if (process.argv.includes("--dedup-only")) {
     clearInterval(sampler)
     await benchDedup(work, dedupMb)
@@ -240,6 +249,7 @@ const main = async () => {
   )
   await benchLangid()
   await benchDedup(work, dedupMb)
+  await benchServe(work, uploads, uploadMb)
   if (!process.argv.includes("--keep")) rmSync(work, { recursive: true, force: true })
 }
 

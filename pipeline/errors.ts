@@ -1,13 +1,14 @@
-import { Data } from "effect"
+import { Data, Schema } from "effect"
 
-/** One thing wrong with a submitted batch, phrased for the partner who packed it. */
-export interface BatchProblem {
-  readonly file: string
-  readonly path: string
-  readonly problem: string
-  readonly expected: string
-  readonly fatal: boolean
-}
+/** One thing wrong with a submitted batch, phrased for the partner who packed it (CLI and server alike). */
+export const BatchProblem = Schema.Struct({
+  file: Schema.String,
+  path: Schema.String,
+  problem: Schema.String,
+  expected: Schema.String,
+  fatal: Schema.Boolean
+})
+export type BatchProblem = typeof BatchProblem.Type
 
 export const formatProblem = (p: BatchProblem): string =>
   `${p.fatal ? "error" : "warning"}: ${p.file}${p.path ? ` at ${p.path}` : ""}: ${p.problem}${p.expected ? ` (expected ${p.expected})` : ""}`
@@ -25,8 +26,12 @@ export class BatchRejected extends Data.TaggedError("BatchRejected")<{
   }
 }
 
+/** Why an archive is refused, as a code the server returns. */
+export type ArchiveRefusalCode = "archive-path-escape" | "archive-link" | "archive-too-large" | "archive-bomb" | "archive-damaged" | "archive-empty" | "archive-unreadable"
+
 export class ArchiveRefused extends Data.TaggedError("ArchiveRefused")<{
   readonly archive: string
+  readonly code: ArchiveRefusalCode
   readonly reason: string
   readonly entry?: string
 }> {
@@ -72,6 +77,16 @@ export class VerificationFailed extends Data.TaggedError("VerificationFailed")<{
   }
 }
 
+export class RecordNotFound extends Data.TaggedError("RecordNotFound")<{
+  readonly record: string
+  readonly message: string
+}> {}
+
+/** Another process holds the catalog's run lock. */
+export class RunLocked extends Data.TaggedError("RunLocked")<{
+  readonly message: string
+}> {}
+
 export class UsageError extends Data.TaggedError("UsageError")<{
   readonly message: string
 }> {}
@@ -84,3 +99,5 @@ export type UserFacingError =
   | ReleaseError
   | VerificationFailed
   | UsageError
+  | RecordNotFound
+  | RunLocked

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs"
 import { join } from "node:path"
-import { UsageError } from "./errors.ts"
+import { RunLocked } from "./errors.ts"
 
 const alive = (pid: number) => {
   try {
@@ -31,12 +31,12 @@ export const withRunLock = <A, E, R>(home: string, effect: Effect.Effect<A, E, R
           if ((e as NodeJS.ErrnoException).code !== "EEXIST") return Effect.die(e)
           const owner = Number(readFileSync(path, "utf8").trim())
           if (Number.isInteger(owner) && owner > 0 && alive(owner) && owner !== process.pid) {
-            return Effect.fail(new UsageError({ message: `another acervo run (pid ${owner}) is working on ${home}; wait for it to finish` }))
+            return Effect.fail(new RunLocked({ message: `another acervo run (pid ${owner}) is working on ${home}; wait for it to finish` }))
           }
           rmSync(path, { force: true })
         }
       }
-      return Effect.fail(new UsageError({ message: `cannot take the run lock ${path}; remove it if no acervo run is active` }))
+      return Effect.fail(new RunLocked({ message: `cannot take the run lock ${path}; remove it if no acervo run is active` }))
     }),
     () => effect,
     (path) => Effect.sync(() => rmSync(path, { force: true }))

@@ -1,18 +1,37 @@
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { Catalog } from "./catalog/catalog.ts"
 import { UsageError } from "./errors.ts"
+import type { BatchRow } from "./catalog/catalog.ts"
+
+/** One batch as `acervo status` prints it and `GET /v1/batches` returns it. */
+export const BatchSummary = Schema.Struct({
+  institution: Schema.String,
+  id: Schema.String,
+  title: Schema.NullOr(Schema.String),
+  submitted: Schema.String,
+  files: Schema.Number,
+  pending_files: Schema.Number,
+  kept: Schema.Number,
+  excluded: Schema.Number,
+  /** Documents withdrawn by the partner (counted in excluded too). */
+  withdrawn: Schema.Number
+})
+export type BatchSummary = typeof BatchSummary.Type
+
+export const batchSummary = (b: BatchRow & { files: number; pending: number; kept: number; excluded: number; withdrawn: number }): BatchSummary => ({
+  institution: b.institution,
+  id: b.batch_id,
+  title: b.title,
+  submitted: b.submitted_at,
+  files: b.files,
+  pending_files: b.pending,
+  kept: b.kept,
+  excluded: b.excluded,
+  withdrawn: b.withdrawn
+})
 
 export interface StatusReport {
-  readonly batches: ReadonlyArray<{
-    institution: string
-    id: string
-    title: string | null
-    submitted: string
-    files: number
-    pending_files: number
-    kept: number
-    excluded: number
-  }>
+  readonly batches: ReadonlyArray<BatchSummary>
   readonly documents: { readonly kept: number; readonly excluded: number }
   readonly by_stage: Record<string, { kept: number; excluded: number }>
   readonly excluded: Record<string, number>
@@ -56,16 +75,7 @@ export const statusReport = (batchRef: string | undefined) =>
       }
     }
     return {
-      batches: batches.map((b) => ({
-        institution: b.institution,
-        id: b.batch_id,
-        title: b.title,
-        submitted: b.submitted_at,
-        files: b.files,
-        pending_files: b.pending,
-        kept: b.kept,
-        excluded: b.excluded
-      })),
+      batches: batches.map(batchSummary),
       documents: { kept: keptTotal, excluded: excludedTotal },
       by_stage: byStage,
       excluded: Object.fromEntries(excluded.map((r) => [r.code, r.n])),

@@ -1,28 +1,33 @@
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
-import type { DocumentFields } from "./batch/schema.ts"
+import { Consent, type DocumentFields } from "./batch/schema.ts"
 import { Catalog } from "./catalog/catalog.ts"
-import { CatalogError, UsageError } from "./errors.ts"
+import { CatalogError, RecordNotFound } from "./errors.ts"
 
-/** Everything the catalog knows about one record, from shard back to the institution, for `acervo audit trace`. */
-export interface RecordTrace {
-  readonly record: string
-  readonly status: string
-  readonly stage: string
-  readonly reason: string | null
-  readonly shard: { readonly release: string; readonly path: string } | null
-  readonly document: { readonly id: string; readonly path: string; readonly line: number; readonly lang: string | null; readonly text_sha256: string | null }
-  readonly batch: { readonly institution: string; readonly id: string; readonly sha256: string; readonly submitted_at: string }
-  readonly consent: DocumentFields["consent"] | null
-  readonly license: { readonly declared: string | null; readonly resolved: string | null; readonly use: string | null; readonly attribution: boolean | null }
-  readonly labels: ReadonlyArray<string>
-  readonly duplicate_of: string | null
-  readonly merged_copies: ReadonlyArray<{ readonly record: string; readonly institution: string; readonly batch: string; readonly document: string; readonly reason: string | null; readonly similarity: number | null }>
-  readonly notes: ReadonlyArray<{ readonly kind: string; readonly stage: string; readonly code: string; readonly detail: string }>
-  readonly ledger: ReadonlyArray<{ readonly seq: number; readonly at: string; readonly kind: string; readonly hash: string }>
-}
+const Nullable = <S extends Schema.Schema.Any>(s: S) => Schema.NullOr(s)
+
+/** Everything the catalog knows about one record, from shard back to the institution: `acervo audit trace` and `GET /v1/records/{id}/trace`. */
+export const RecordTrace = Schema.Struct({
+  record: Schema.String,
+  status: Schema.String,
+  stage: Schema.String,
+  reason: Nullable(Schema.String),
+  shard: Nullable(Schema.Struct({ release: Schema.String, path: Schema.String })),
+  document: Schema.Struct({ id: Schema.String, path: Schema.String, line: Schema.Number, lang: Nullable(Schema.String), text_sha256: Nullable(Schema.String) }),
+  batch: Schema.Struct({ institution: Schema.String, id: Schema.String, sha256: Schema.String, submitted_at: Schema.String }),
+  consent: Nullable(Consent),
+  license: Schema.Struct({ declared: Nullable(Schema.String), resolved: Nullable(Schema.String), use: Nullable(Schema.String), attribution: Nullable(Schema.Boolean) }),
+  labels: Schema.Array(Schema.String),
+  duplicate_of: Nullable(Schema.String),
+  merged_copies: Schema.Array(
+    Schema.Struct({ record: Schema.String, institution: Schema.String, batch: Schema.String, document: Schema.String, reason: Nullable(Schema.String), similarity: Nullable(Schema.Number) })
+  ),
+  notes: Schema.Array(Schema.Struct({ kind: Schema.String, stage: Schema.String, code: Schema.String, detail: Schema.String })),
+  ledger: Schema.Array(Schema.Struct({ seq: Schema.Number, at: Schema.String, kind: Schema.String, hash: Schema.String }))
+})
+export type RecordTrace = typeof RecordTrace.Type
 
 const fail = (operation: string) => (cause: unknown) => new CatalogError({ operation, cause })
 
@@ -53,7 +58,7 @@ export const traceRecord = (recordId: string) =>
       Effect.mapError(fail("reading the record"))
     )
     const row = rows[0]
-    if (!row) return yield* new UsageError({ message: `no record "${recordId}" is in the catalog; a release record's "id" is its record id` })
+    if (!row) return yield* new RecordNotFound({ record: recordId, message: `no record "${recordId}" is in the catalog; a release record's "id" is its record id` })
     const fields = JSON.parse(row.fields_json) as DocumentFields
     const copies = yield* sql<{ record_id: string; institution: string; batch_id: string; local_id: string; reason_code: string | null; similarity: number | null }>`
         SELECT d.record_id, b.institution, b.batch_id, d.local_id, d.reason_code, d.similarity FROM documents d JOIN batches b ON b.seq = d.batch_seq

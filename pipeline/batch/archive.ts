@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, normalize, sep } from "node:path"
 import { pipeline } from "node:stream/promises"
 import * as tar from "tar"
 import yauzl from "yauzl"
-import { ArchiveRefused } from "../errors.ts"
+import { ArchiveRefused, type ArchiveRefusalCode } from "../errors.ts"
 
 export type ArchiveKind = "zip" | "tar" | "tar.gz"
 
@@ -31,17 +31,18 @@ const escapeReason = (name: string): string | undefined => {
 }
 
 class Refusal extends Error {
-  constructor(readonly reason: string, readonly entry?: string) {
+  constructor(readonly code: ArchiveRefusalCode, readonly reason: string, readonly entry?: string) {
     super(reason)
   }
 }
 
 const checkTotals = (total: number, compressed: number, limits: ExpansionLimits, entry: string) => {
   if (total > limits.maxBytes) {
-    throw new Refusal(`it expands to more than ${limits.maxBytes} bytes (ACERVO_MAX_ARCHIVE_BYTES); split the batch`, entry)
+    throw new Refusal("archive-too-large", `it expands to more than ${limits.maxBytes} bytes (ACERVO_MAX_ARCHIVE_BYTES); split the batch`, entry)
   }
   if (compressed > 0 && total > 1024 * 1024 && total / compressed > limits.maxRatio) {
     throw new Refusal(
+      "archive-bomb",
       `it expands ${Math.round(total / compressed)} times its size, over the limit of ${limits.maxRatio} (ACERVO_MAX_ARCHIVE_RATIO): this looks like a zip bomb`,
       entry
     )
@@ -67,10 +68,10 @@ const expandTar = async (archive: string, dest: string, limits: ExpansionLimits)
       const name = entry.path
       try {
         if (!tarEntryTypes.has(entry.type)) {
-          throw new Refusal(`it is a ${entry.type === "SymbolicLink" ? "symbolic link" : entry.type === "Link" ? "hard link" : entry.type} entry; batches hold plain files and folders only`, name)
+          throw new Refusal("archive-link", `it is a ${entry.type === "SymbolicLink" ? "symbolic link" : entry.type === "Link" ? "hard link" : entry.type} entry; batches hold plain files and folders only`, name)
         }
         const escape = escapeReason(name)
-        if (escape) throw new Refusal(escape, name)
+        if (escape) throw new Refusal("archive-path-escape", escape, name)
         total += entry.size ?? 0
         checkTotals(total, compressed, limits, name)
       } catch (e) {
@@ -79,7 +80,7 @@ const expandTar = async (archive: string, dest: string, limits: ExpansionLimits)
     }
   })
   if (refusal) throw refusal
-  if (entries === 0) throw new Refusal("it holds no entries, or is not a tar archive")
+  if (entries === 0) throw new Refusal("archive-empty", "it holds no entries, or is not a tar archive")
   await tar.x({ file: archive, cwd: dest, strict: true, preservePaths: false, preserveOwner: false, noChmod: true })
 }
 
@@ -102,13 +103,13 @@ const expandZip = async (archive: string, dest: string, limits: ExpansionLimits)
         const name = entry.fileName
         const step = async () => {
           const mode = (entry.externalFileAttributes >>> 16) & 0o170000
-          if (mode === 0o120000) throw new Refusal("it is a symbolic link; batches hold plain files and folders only", name)
+          if (mode === 0o120000) throw new Refusal("archive-link", "it is a symbolic link; batches hold plain files and folders only", name)
           const escape = escapeReason(name)
-          if (escape) throw new Refusal(escape, name)
+          if (escape) throw new Refusal("archive-path-escape", escape, name)
           total += entry.uncompressedSize
           checkTotals(total, compressed, limits, name)
           const target = join(dest, normalize(name))
-          if (!target.startsWith(dest + sep)) throw new Refusal("its path leaves the batch folder", name)
+          if (!target.startsWith(dest + sep)) throw new Refusal("archive-path-escape", "its path leaves the batch folder", name)
           if (name.endsWith("/")) {
             mkdirSync(target, { recursive: true })
             return
@@ -137,13 +138,14 @@ export const expandArchive = (archive: string, dest: string, limits: ExpansionLi
       return kind === "zip" ? expandZip(archive, dest, limits) : expandTar(archive, dest, limits)
     },
     catch: (e) => {
-      if (e instanceof Refusal) return new ArchiveRefused({ archive, reason: e.reason, ...(e.entry ? { entry: e.entry } : {}) })
+      if (e instanceof Refusal) return new ArchiveRefused({ archive, code: e.code, reason: e.reason, ...(e.entry ? { entry: e.entry } : {}) })
       const message = (e as Error).message ?? String(e)
-      const reason = /unexpected end|TAR_BAD_ARCHIVE|TAR_ABORTED|truncated|end of central directory|invalid.*signature|too short/i.test(message)
-        ? `it is damaged or truncated (${message}); create the archive again`
-        : /invalid relative path|absolute path/i.test(message)
-          ? `an entry's path leaves the batch folder (${message})`
-          : `it cannot be read (${message})`
-      return new ArchiveRefused({ archive, reason })
+      if (/unexpected end|TAR_BAD_ARCHIVE|TAR_ABORTED|truncated|end of central directory|invalid.*signature|too short/i.test(message)) {
+        return new ArchiveRefused({ archive, code: "archive-damaged", reason: `it is damaged or truncated (${message}); create the archive again` })
+      }
+      if (/invalid relative path|absolute path/i.test(message)) {
+        return new ArchiveRefused({ archive, code: "archive-path-escape", reason: `an entry's path leaves the batch folder (${message})` })
+      }
+      return new ArchiveRefused({ archive, code: "archive-unreadable", reason: `it cannot be read (${message})` })
     }
   })

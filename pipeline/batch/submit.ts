@@ -116,7 +116,7 @@ interface ValidatedBatch {
   readonly problems: ReadonlyArray<BatchProblem>
 }
 
-const validateFolder = (root: string, institutionOverride: string | undefined) =>
+const validateFolder = (root: string, institutionOverride: string | undefined, institutionSource: string) =>
   Effect.promise(async (): Promise<ValidatedBatch | { problems: ReadonlyArray<BatchProblem> }> => {
     const problems: Array<BatchProblem> = []
     const manifestPath = join(root, "batch.json")
@@ -140,7 +140,7 @@ const validateFolder = (root: string, institutionOverride: string | undefined) =
     }
     const manifest = decoded.right
     if (institutionOverride !== undefined && institutionOverride !== manifest.institution) {
-      problems.push({ file: "batch.json", path: "$.institution", problem: `is "${manifest.institution}" but --institution says "${institutionOverride}"`, expected: "the same institution in both", fatal: true })
+      problems.push({ file: "batch.json", path: "$.institution", problem: `is "${manifest.institution}" but ${institutionSource} says "${institutionOverride}"`, expected: `"${institutionOverride}": a batch is submitted by the institution it belongs to`, fatal: true })
     }
     const present = listFiles(root, problems).filter((p) => p !== "batch.json")
     const presentSet = new Set(present)
@@ -296,8 +296,12 @@ const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.E
     )
   })
 
-/** Validates a batch (folder or archive), stores it read-only by content hash and registers it. */
-export const submitBatch = (input: string, institutionOverride?: string) =>
+/**
+ * Validates a batch (folder or archive), stores it read-only by content hash and registers it.
+ * `institutionOverride` is the institution the batch must belong to (`--institution`, or the
+ * server's token); `institutionSource` names where it came from in the problem.
+ */
+export const submitBatch = (input: string, institutionOverride?: string, institutionSource = "--institution") =>
   withStagedInput(input, (given) =>
     Effect.gen(function* () {
       const settings = yield* Settings
@@ -313,21 +317,21 @@ export const submitBatch = (input: string, institutionOverride?: string) =>
         bagInfo = bag.info
         root = join(given, "data")
       }
-      const validated = yield* validateFolder(root, institutionOverride)
+      const validated = yield* validateFolder(root, institutionOverride, institutionSource)
       if (!("manifest" in validated)) return yield* new BatchRejected({ source: input, problems: validated.problems })
       const problems = [...validated.problems]
       const contentSha256 = sha256Hex(canonicalJson([...validated.allFiles].sort((a, b) => (a.path < b.path ? -1 : 1))))
       const batchId = validated.manifest.id ?? contentSha256.slice(0, 16)
       const warnings = problems.filter((p) => !p.fatal)
       const existing = yield* catalog.findBatchByContent(contentSha256)
+      if (!existing && (yield* catalog.findBatch(validated.institution, batchId))) {
+        problems.push({ file: "batch.json", path: "$.id", problem: `batch "${batchId}" of ${validated.institution} is already registered with different content`, expected: `a new id for changed content, e.g. "${batchId}-v2"`, fatal: true })
+      }
+      // Problems come before "already registered", so a batch of another institution is refused, not revealed.
+      if (problems.some((p) => p.fatal)) return yield* new BatchRejected({ source: input, problems })
       if (existing) {
         return { status: "already-registered", institution: existing.institution, batchId: existing.batch_id, contentSha256, documents: validated.files.length, warnings } satisfies SubmitResult
       }
-      const clash = yield* catalog.findBatch(validated.institution, batchId)
-      if (clash) {
-        problems.push({ file: "batch.json", path: "$.id", problem: `batch "${batchId}" of ${validated.institution} is already registered with different content`, expected: `a new id for changed content, e.g. "${batchId}-v2"`, fatal: true })
-      }
-      if (problems.some((p) => p.fatal)) return yield* new BatchRejected({ source: input, problems })
       const storedPath = yield* storeBatch(root, settings.home, contentSha256, validated.allFiles)
       yield* catalog.registerBatch({
         institution: validated.institution,

@@ -27,6 +27,19 @@ export interface BatchRow {
   readonly bag_info_json: string | null
 }
 
+export interface BatchDocumentRow {
+  readonly record_id: string
+  readonly local_id: string
+  readonly path: string
+  readonly line: number
+  readonly status: string
+  readonly stage: string
+  readonly reason_code: string | null
+  readonly lang: string | null
+  readonly duplicate_of: string | null
+  readonly similarity: number | null
+}
+
 export interface NewFile {
   readonly path: string
   readonly format: string | null
@@ -402,11 +415,12 @@ const make = Effect.gen(function* () {
     sql<{ code: string; lang: string | null; n: number }>`SELECT n.code, d.lang, count(*) AS n FROM notes n JOIN documents d USING (record_id)
        WHERE n.kind = 'exclusion' AND n.stage = ${stage} GROUP BY n.code, d.lang ORDER BY n.code, d.lang`.pipe(Effect.mapError(fail("counting exclusions by language")))
 
-  const batches = sql<BatchRow & { files: number; pending: number; kept: number; excluded: number }>`
+  const batches = sql<BatchRow & { files: number; pending: number; kept: number; excluded: number; withdrawn: number }>`
       SELECT b.*, (SELECT count(*) FROM files f WHERE f.batch_seq = b.seq) AS files,
         (SELECT count(*) FROM files f WHERE f.batch_seq = b.seq AND f.status = 'pending') AS pending,
         (SELECT count(*) FROM documents d WHERE d.batch_seq = b.seq AND d.status = 'kept') AS kept,
-        (SELECT count(*) FROM documents d WHERE d.batch_seq = b.seq AND d.status = 'excluded') AS excluded
+        (SELECT count(*) FROM documents d WHERE d.batch_seq = b.seq AND d.status = 'excluded') AS excluded,
+        (SELECT count(*) FROM documents d WHERE d.batch_seq = b.seq AND d.stage = 'withdraw') AS withdrawn
       FROM batches b ORDER BY b.seq`.pipe(Effect.mapError(fail("listing batches")))
 
   const documentsByStage = (batchSeq?: number) =>
@@ -461,9 +475,41 @@ const make = Effect.gen(function* () {
     Effect.mapError(fail("reading the ledger"))
   )
 
+  /** One page of a batch's documents in record-id order, with their exclusion and flag notes. */
+  const batchDocuments = (batchSeq: number, afterRecordId: string, limit: number) =>
+    Effect.gen(function* () {
+      const docs = yield* sql<BatchDocumentRow>`SELECT record_id, local_id, path, line, status, stage, reason_code, lang, duplicate_of, similarity
+        FROM documents WHERE batch_seq = ${batchSeq} AND record_id > ${afterRecordId} ORDER BY record_id LIMIT ${limit}`
+      const notes = docs.length === 0
+        ? []
+        : yield* sql<{ record_id: string; kind: string; stage: string; code: string; detail: string }>`SELECT record_id, kind, stage, code, detail FROM notes
+            WHERE ${sql.in("record_id", docs.map((d) => d.record_id))} ORDER BY rowid`
+      return { docs, notes }
+    }).pipe(Effect.mapError(fail("listing a batch's documents")))
+
+  const pendingFilesOf = (batchSeq: number, limit: number) =>
+    sql<{ path: string; format: string | null; bytes: number }>`SELECT path, format, bytes FROM files WHERE batch_seq = ${batchSeq} AND status = 'pending' ORDER BY path LIMIT ${limit}`.pipe(
+      Effect.mapError(fail("listing a batch's pending files"))
+    )
+
+  /** The institution and batch a record belongs to, for checking who may see or withdraw it. */
+  const recordOwner = (recordId: string) =>
+    sql<{ institution: string; batch_id: string }>`SELECT b.institution, b.batch_id FROM documents d JOIN batches b ON b.seq = d.batch_seq WHERE d.record_id = ${recordId}`.pipe(
+      Effect.map((rows) => rows[0]),
+      Effect.mapError(fail("looking up a record"))
+    )
+
+  const releases = sql<{ name: string; created_at: string; manifest_sha256: string; out_dir: string; previous: string | null; shards: number; documents: number }>`
+      SELECT r.name, r.created_at, r.manifest_sha256, r.out_dir, r.previous, count(s.path) AS shards, coalesce(sum(s.documents), 0) AS documents
+      FROM releases r LEFT JOIN release_shards s ON s.release = r.name GROUP BY r.name ORDER BY r.created_at, r.rowid`.pipe(Effect.mapError(fail("listing releases")))
+
   return {
     sql,
     findBatchByContent,
+    batchDocuments,
+    pendingFilesOf,
+    recordOwner,
+    releases,
     findBatch,
     registerBatch,
     pendingFiles,

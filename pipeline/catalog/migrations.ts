@@ -119,5 +119,17 @@ export const migrations = {
     // One row per band of every indexed document: 14 rows of a 52-bit bucket and a record id.
     `CREATE TABLE lsh_buckets (bucket INTEGER NOT NULL, record_id TEXT NOT NULL, PRIMARY KEY (bucket, record_id)) WITHOUT ROWID`,
     `CREATE TABLE dedup_index (id INTEGER PRIMARY KEY CHECK (id = 1), params_json TEXT NOT NULL)`
+  ),
+  "0005_tokens": statements(
+    // Bearer tokens of the intake server: only the SHA-256 of a token is kept.
+    `CREATE TABLE tokens (
+      id TEXT PRIMARY KEY,
+      token_sha256 TEXT NOT NULL UNIQUE,
+      institution TEXT NOT NULL,
+      role TEXT NOT NULL CHECK (role IN ('partner', 'auditor', 'operator')),
+      label TEXT,
+      created_at TEXT NOT NULL,
+      revoked_at TEXT
+    )`
   )
 }

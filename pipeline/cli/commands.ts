@@ -6,6 +6,7 @@ import { allStageNames } from "../../stages/index.ts"
 import { releaseProfiles } from "../../licenses/profiles.ts"
 import { dedup } from "./dedup-commands.ts"
 import { langid } from "./langid-commands.ts"
+import { serve, token } from "./server-commands.ts"
 import { verifyRelease } from "../../manifests/verify.ts"
 import { evaluateQuality } from "../../stages/quality/eval.ts"
 import { submitBatch } from "../batch/submit.ts"
@@ -208,5 +209,5 @@ const audit = Command.make("audit").pipe(
 
 export const acervo = Command.make("acervo").pipe(
   Command.withDescription("consented corpus curation: partner batches to auditable training shards"),
-  Command.withSubcommands([submit, run, withdrawCommand, status, langid, dedup, quality, audit])
+  Command.withSubcommands([submit, run, withdrawCommand, status, serve, token, langid, dedup, quality, audit])
 )

@@ -6,6 +6,7 @@ import { gunzipSync } from "node:zlib"
 import Database from "better-sqlite3"
 import { submitBatch } from "../../pipeline/batch/submit.ts"
 import { Catalog } from "../../pipeline/catalog/catalog.ts"
+import { migrations } from "../../pipeline/catalog/migrations.ts"
 import { processPending } from "../../pipeline/run.ts"
 import { writeRelease } from "../../pipeline/release.ts"
 import { statusReport } from "../../pipeline/status.ts"
@@ -225,15 +226,15 @@ describe("catalog", () => {
     await release(home, tempDir())
     const db = new Database(join(home, "catalog.db"))
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name)
-    expect(tables).toEqual(expect.arrayContaining(["batches", "files", "documents", "notes", "texts", "dedup_keys", "lsh_buckets", "runs", "releases", "release_shards", "ledger", "effect_sql_migrations"]))
-    expect(db.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: 4 })
+    expect(tables).toEqual(expect.arrayContaining(["batches", "files", "documents", "notes", "texts", "dedup_keys", "lsh_buckets", "runs", "releases", "release_shards", "ledger", "tokens", "effect_sql_migrations"]))
+    expect(db.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: Object.keys(migrations).length })
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
     db.close()
     const ok = await run(home, Effect.flatMap(Catalog, (c) => c.verifyLedger))
     expect(ok).toEqual({ entries: 3, broken: undefined })
     const db2 = new Database(join(home, "catalog.db"))
     db2.prepare("UPDATE ledger SET entry_json = replace(entry_json, '\"files\":2', '\"files\":3') WHERE seq = 1").run()
-    expect(db2.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: 4 })
+    expect(db2.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: Object.keys(migrations).length })
     db2.close()
     const broken = await run(home, Effect.flatMap(Catalog, (c) => c.verifyLedger))
     expect(broken.broken).toMatchObject({ seq: 1 })

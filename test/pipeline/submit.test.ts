@@ -4,13 +4,12 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, 
 import { createHash } from "node:crypto"
 import { join } from "node:path"
 import { gzipSync } from "node:zlib"
-import * as tar from "tar"
-import yazl from "yazl"
 import { submitBatch } from "../../pipeline/batch/submit.ts"
 import { verifyBag } from "../../pipeline/batch/bagit.ts"
 import { Catalog } from "../../pipeline/catalog/catalog.ts"
 import type { BatchRejected } from "../../pipeline/errors.ts"
 import { copyBatch, sampleBatches, tempDir, withApp } from "../helpers.ts"
+import { tarGz, zipFolder, zipOf } from "../archives.ts"
 
 const submitIn = (home: string, path: string, institution?: string) =>
   Effect.runPromise(withApp(home)(Effect.either(submitBatch(path, institution))))
@@ -27,37 +26,6 @@ const expectNothingRegistered = async (home: string) => {
   expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([])
 }
 
-const tarGz = async (dir: string, out: string) => {
-  await tar.c({ gzip: true, file: out, cwd: join(dir, ".."), portable: true }, [dir.split("/").at(-1)!])
-  return out
-}
-
-const zipOf = (entries: ReadonlyArray<{ name: string; data: Buffer }>, out: string) =>
-  new Promise<string>((resolve, reject) => {
-    const zip = new yazl.ZipFile()
-    for (const e of entries) zip.addBuffer(e.data, e.name)
-    zip.end()
-    const chunks: Array<Buffer> = []
-    zip.outputStream.on("data", (c: Buffer) => chunks.push(c))
-    zip.outputStream.on("end", () => {
-      writeFileSync(out, Buffer.concat(chunks))
-      resolve(out)
-    })
-    zip.outputStream.on("error", reject)
-  })
-
-const zipFolder = (dir: string, out: string) => {
-  const entries: Array<{ name: string; data: Buffer }> = []
-  const walk = (d: string, prefix: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const full = join(d, name)
-      if (statSync(full).isDirectory()) walk(full, `${prefix}${name}/`)
-      else entries.push({ name: `${prefix}${name}`, data: readFileSync(full) })
-    }
-  }
-  walk(dir, "")
-  return zipOf(entries, out)
-}
 
 describe("acervo submit", () => {
   it("registers a batch folder read-only under its content hash, and the same content again is one batch", async () => {

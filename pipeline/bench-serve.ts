@@ -1,0 +1,181 @@
+import { ManagedRuntime } from "effect"
+import { spawn } from "node:child_process"
+import { createHash } from "node:crypto"
+import { once } from "node:events"
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { request } from "node:http"
+import { join } from "node:path"
+import * as tar from "tar"
+import { appLayer } from "./cli/layers.ts"
+import { Progress } from "./progress.ts"
+import { projectRoot } from "./project-root.ts"
+import { loadReferenceTexts } from "./reference-texts.ts"
+import { seededRandom } from "./seeded-random.ts"
+import { createToken } from "./server/tokens.ts"
+import { table } from "./status.ts"
+
+const FILES_PER_BATCH = 10
+
+/** A batch folder of real-text files (ELTeC, UDHR, AVENUE paragraphs in a seeded order) of about `bytes`. */
+const writeBatch = async (dir: string, institution: string, id: string, bytes: number, paragraphs: ReadonlyArray<string>, seed: number) => {
+  mkdirSync(join(dir, "textos"), { recursive: true })
+  const next = seededRandom(seed)
+  const perFile = Math.ceil(bytes / FILES_PER_BATCH)
+  for (let f = 0; f < FILES_PER_BATCH; f++) {
+    const out = createWriteStream(join(dir, "textos", `doc-${String(f).padStart(2, "0")}.txt`))
+    let written = 0
+    out.write(`${institution} ${id} documento ${f}\n\n`)
+    while (written < perFile) {
+      const p = `${paragraphs[Math.floor(next() * paragraphs.length)]!}\n\n`
+      if (!out.write(p)) await once(out, "drain")
+      written += Buffer.byteLength(p)
+    }
+    out.end()
+    await once(out, "close")
+  }
+  writeFileSync(
+    join(dir, "batch.json"),
+    JSON.stringify({
+      format: "acervo-batch/1",
+      institution,
+      id,
+      title: `Lote de prueba ${id}`,
+      defaults: { license: "CC-BY-4.0", consent: { basis: "license", reference: "bench", scope: ["pretraining"] }, kind: "literature" }
+    })
+  )
+}
+
+const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex")
+
+const upload = (url: string, token: string, archive: string) =>
+  new Promise<{ status: number; body: any; millis: number }>((resolve, reject) => {
+    const started = performance.now()
+    const req = request(
+      `${url}/v1/batches`,
+      { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/x-tar", "content-length": String(statSync(archive).size) } },
+      (res) => {
+        const chunks: Array<Buffer> = []
+        res.on("data", (c: Buffer) => chunks.push(c))
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString("utf8") || "null"), millis: performance.now() - started }))
+      }
+    )
+    req.on("error", reject)
+    createReadStream(archive).pipe(req)
+  })
+
+const procStatus = (pid: number, field: "VmRSS" | "VmHWM") => {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${field}:`))
+    return line ? Number(line.replace(/\D+/g, "")) * 1024 : 0
+  } catch {
+    return 0
+  }
+}
+
+/**
+ * The intake server under load: `uploads` partners send a `mb` MB tar each at the same moment to
+ * `acervo serve` in its own process. Prints wall time, throughput, latency, the server's peak RSS
+ * (VmHWM, as the kernel counts it), and checks that every batch is registered with every file's
+ * bytes stored exactly as sent.
+ */
+export const benchServe = async (work: string, uploads: number, mb: number) => {
+  const dir = join(work, "serve")
+  rmSync(dir, { recursive: true, force: true })
+  const home = join(dir, "home")
+  const texts = await loadReferenceTexts()
+  const paragraphs = [...texts.eltec.spa, ...texts.eltec.por, ...texts.udhr.spa, ...texts.udhr.arn].map((p) => p.replace(/\s+/g, " ").trim()).filter((p) => p.length > 40)
+  process.stderr.write(`serve bench: packing ${uploads} batches of ${mb} MB …\n`)
+  const archives: Array<{ path: string; institution: string; id: string; folder: string }> = []
+  for (let i = 0; i < uploads; i++) {
+    const institution = `bench-inst-${i % 4}`
+    const id = `lote-${String(i).padStart(2, "0")}`
+    const folder = join(dir, "src", id)
+    await writeBatch(folder, institution, id, mb * 1024 * 1024 - 16 * 1024, paragraphs, 1000 + i)
+    const path = join(dir, `${id}.tar`)
+    await tar.c({ file: path, cwd: join(dir, "src"), portable: true }, [id])
+    archives.push({ path, institution, id, folder })
+  }
+  const runtime = ManagedRuntime.make(appLayer({ home }, Progress.silent))
+  const tokens = new Map<string, string>()
+  for (let k = 0; k < 4; k++) tokens.set(`bench-inst-${k}`, (await runtime.runPromise(createToken(`bench-inst-${k}`, "partner", "bench"))).token)
+  const operator = (await runtime.runPromise(createToken("bench-ops", "operator", "bench"))).token
+  await runtime.dispose()
+
+  const fromDist = existsSync(join(projectRoot, "dist", ".built"))
+  const server = spawn(process.execPath, [join(projectRoot, "bin", "acervo.mjs"), "serve", "--port", "0", "--home", home], {
+    env: { ...process.env, ACERVO_SERVER_LOG: "false" },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let stderr = ""
+  server.stderr.on("data", (b: Buffer) => (stderr += b.toString()))
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ""
+    server.stdout.on("data", (b: Buffer) => {
+      out += b.toString()
+      const m = /listening on (http:\/\/\S+)/.exec(out)
+      if (m) resolve(m[1]!)
+    })
+    server.on("exit", (code) => reject(new Error(`acervo serve exited (${code}): ${stderr}`)))
+  })
+  const idleRss = procStatus(server.pid!, "VmRSS")
+  let sampledPeak = 0
+  const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, procStatus(server.pid!, "VmRSS"))), 50)
+  const t0 = performance.now()
+  const results = await Promise.all(archives.map((a) => upload(url, tokens.get(a.institution)!, a.path)))
+  const wall = performance.now() - t0
+  clearInterval(sampler)
+  const peak = Math.max(procStatus(server.pid!, "VmHWM"), sampledPeak)
+
+  // Nothing lost: every batch registered, listed, and every stored file identical to what was sent.
+  const problems: Array<string> = []
+  results.forEach((r, i) => {
+    if (r.status !== 201) problems.push(`${archives[i]!.id}: HTTP ${r.status} ${JSON.stringify(r.body)}`)
+  })
+  const listed = await new Promise<any>((resolve, reject) =>
+    request(`${url}/v1/batches`, { headers: { authorization: `Bearer ${operator}` } }, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (c: Buffer) => chunks.push(c))
+      res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8"))))
+    }).on("error", reject).end()
+  )
+  server.kill("SIGINT")
+  await once(server, "exit")
+  let filesChecked = 0
+  for (const [i, a] of archives.entries()) {
+    const entry = (listed.batches as Array<{ institution: string; id: string; files: number }>).find((b) => b.institution === a.institution && b.id === a.id)
+    if (!entry || entry.files !== FILES_PER_BATCH) problems.push(`${a.id}: listed as ${JSON.stringify(entry)}`)
+    const stored = join(home, "batches", results[i]!.body?.sha256 ?? "missing")
+    for (const name of readdirSync(join(a.folder, "textos"))) {
+      const copy = join(stored, "textos", name)
+      if (!existsSync(copy) || sha256(copy) !== sha256(join(a.folder, "textos", name))) problems.push(`${a.id}/textos/${name}: stored copy differs or is missing`)
+      else filesChecked++
+    }
+  }
+  const leftovers = ["uploads", "staging"].flatMap((d) => (existsSync(join(home, d)) ? readdirSync(join(home, d)) : []))
+  if (leftovers.length > 0) problems.push(`left in uploads/staging: ${leftovers.join(", ")}`)
+  const totalMb = archives.reduce((s, a) => s + statSync(a.path).size, 0) / 1024 / 1024
+  const latencies = results.map((r) => r.millis).sort((a, b) => a - b)
+  console.log(
+    [
+      "",
+      `intake server: ${uploads} concurrent uploads of ${mb} MB (tar of ${FILES_PER_BATCH} text files each), acervo serve in its own process (${fromDist ? "compiled dist/" : "tsx"})`,
+      "",
+      table(
+        ["measure", "value"],
+        [
+          ["uploads answered 201", `${results.filter((r) => r.status === 201).length} / ${uploads}`],
+          ["batches listed by GET /v1/batches", String(listed.batches.length)],
+          ["stored files identical to the sent ones (SHA-256)", `${filesChecked} / ${uploads * FILES_PER_BATCH}`],
+          ["wall time, first byte to last answer", `${(wall / 1000).toFixed(2)} s`],
+          ["throughput", `${(totalMb / (wall / 1000)).toFixed(1)} MB/s`],
+          ["latency per upload: median / max", `${(latencies[Math.floor(latencies.length / 2)]! / 1000).toFixed(2)} s / ${(latencies.at(-1)! / 1000).toFixed(2)} s`],
+          ["server RSS idle", `${(idleRss / 1024 / 1024).toFixed(0)} MB`],
+          ["server peak RSS (VmHWM)", `${(peak / 1024 / 1024).toFixed(0)} MB`]
+        ]
+      ),
+      problems.length === 0 ? "nothing lost" : `PROBLEMS:\n${problems.map((p) => `  ${p}`).join("\n")}`
+    ].join("\n")
+  )
+  if (problems.length > 0 || peak >= 500 * 1024 * 1024) process.exitCode = 1
+  rmSync(dir, { recursive: true, force: true })
+}

@@ -1,7 +1,7 @@
 import { Effect, Schema } from "effect"
 import { Catalog } from "./catalog/catalog.ts"
 import { UsageError } from "./errors.ts"
-import type { BatchRow } from "./catalog/catalog.ts"
+import type { BatchListRow } from "./catalog/catalog.ts"
 
 /** One batch as `acervo status` prints it and `GET /v1/batches` returns it. */
 export const BatchSummary = Schema.Struct({
@@ -18,7 +18,7 @@ export const BatchSummary = Schema.Struct({
 })
 export type BatchSummary = typeof BatchSummary.Type
 
-export const batchSummary = (b: BatchRow & { files: number; pending: number; kept: number; excluded: number; withdrawn: number }): BatchSummary => ({
+export const batchSummary = (b: BatchListRow): BatchSummary => ({
   institution: b.institution,
   id: b.batch_id,
   title: b.title,

@@ -27,6 +27,9 @@ export interface BatchRow {
   readonly bag_info_json: string | null
 }
 
+/** A batch with its file and document counts, as `batches` lists them. */
+export type BatchListRow = BatchRow & { files: number; pending: number; kept: number; excluded: number; withdrawn: number }
+
 export interface BatchDocumentRow {
   readonly record_id: string
   readonly local_id: string
@@ -415,7 +418,7 @@ const make = Effect.gen(function* () {
     sql<{ code: string; lang: string | null; n: number }>`SELECT n.code, d.lang, count(*) AS n FROM notes n JOIN documents d USING (record_id)
        WHERE n.kind = 'exclusion' AND n.stage = ${stage} GROUP BY n.code, d.lang ORDER BY n.code, d.lang`.pipe(Effect.mapError(fail("counting exclusions by language")))
 
-  const batches = sql<BatchRow & { files: number; pending: number; kept: number; excluded: number; withdrawn: number }>`
+  const batches = sql<BatchListRow>`
       SELECT b.*, (SELECT count(*) FROM files f WHERE f.batch_seq = b.seq) AS files,
         (SELECT count(*) FROM files f WHERE f.batch_seq = b.seq AND f.status = 'pending') AS pending,
         (SELECT count(*) FROM documents d WHERE d.batch_seq = b.seq AND d.status = 'kept') AS kept,

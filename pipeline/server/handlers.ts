@@ -4,7 +4,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { Manifest, MANIFEST_FILE } from "../../manifests/manifest.ts"
 import { submitBatch } from "../batch/submit.ts"
-import { Catalog, type BatchRow } from "../catalog/catalog.ts"
+import { Catalog } from "../catalog/catalog.ts"
 import { Settings } from "../config.ts"
 import { ArchiveRefused, BatchRejected, RunLocked, UsageError } from "../errors.ts"
 import { withRunLock } from "../run-lock.ts"
@@ -50,8 +50,6 @@ export const HealthLive = HttpApiBuilder.group(IntakeApi, "health", (handlers) =
     .handleRaw("page", () => Effect.succeed(HttpServerResponse.text(intakePage, { contentType: "text/html; charset=utf-8" })))
 )
 
-type BatchWithCounts = BatchRow & { files: number; pending: number; kept: number; excluded: number; withdrawn: number }
-
 const readOnly = (caller: Caller, action: string) =>
   caller.role === "auditor"
     ? Effect.fail(new Forbidden({ reason: "role-forbidden", message: `an auditor token reads and never changes anything; ${action} needs a partner or operator token` }))
@@ -73,7 +71,7 @@ const redactFor = (caller: Caller, detail: string) =>
 const visibleBatch = (caller: Caller, id: string, institution: string | undefined) =>
   Effect.gen(function* () {
     const catalog = yield* Catalog
-    const all = (yield* Effect.orDie(catalog.batches)) as ReadonlyArray<BatchWithCounts>
+    const all = yield* Effect.orDie(catalog.batches)
     const matches = all.filter(
       (b) => b.batch_id === id && (caller.role === "partner" ? b.institution === caller.institution : institution === undefined || b.institution === institution)
     )
@@ -121,9 +119,9 @@ const runWithdrawal = (target: WithdrawalTarget, reason: string) =>
   )
 
 /** A refusal sent before the body was read whole: the connection closes after it, so the rest is not read. */
-const closingRefusal = <A, I>(schema: Schema.Schema<A, I>, error: A, status: number) =>
+const closingRefusal = <A, I>(schema: Schema.Schema<A, I>, error: A, status: number, headers: Record<string, string> = {}) =>
   Effect.map(Schema.encode(schema)(error).pipe(Effect.orDie), (body) =>
-    HttpServerResponse.unsafeJson(body, { status, headers: { connection: "close" } })
+    HttpServerResponse.unsafeJson(body, { status, headers: { ...headers, connection: "close" } })
   )
 
 export const BatchesLive = HttpApiBuilder.group(IntakeApi, "batches", (handlers) =>
@@ -187,10 +185,8 @@ export const BatchesLive = HttpApiBuilder.group(IntakeApi, "batches", (handlers)
           yield* readOnly(caller, "uploading a batch")
           const admitted = yield* Ref.modify(inFlight, (n) => (n >= config.uploadConcurrency + config.uploadQueue ? [false, n] : [true, n + 1]))
           if (!admitted) {
-            return yield* Effect.flatMap(
-              Schema.encode(Busy)(new Busy({ reason: "too-many-uploads", message: `${config.uploadConcurrency + config.uploadQueue} uploads are already under way; try again in a minute`, retry_after_seconds: 60 })).pipe(Effect.orDie),
-              (body) => Effect.succeed(HttpServerResponse.unsafeJson(body, { status: 503, headers: { "retry-after": "60", connection: "close" } }))
-            )
+            const busy = new Busy({ reason: "too-many-uploads", message: `${config.uploadConcurrency + config.uploadQueue} uploads are already under way; try again in a minute`, retry_after_seconds: 60 })
+            return yield* closingRefusal(Busy, busy, 503, { "retry-after": "60" })
           }
           return yield* upload(request, caller).pipe(Effect.ensuring(Ref.update(inFlight, (n) => n - 1)))
         })
@@ -199,7 +195,7 @@ export const BatchesLive = HttpApiBuilder.group(IntakeApi, "batches", (handlers)
         Effect.gen(function* () {
           const caller = yield* CurrentCaller
           const catalog = yield* Catalog
-          const all = (yield* Effect.orDie(catalog.batches)) as ReadonlyArray<BatchWithCounts>
+          const all = yield* Effect.orDie(catalog.batches)
           return { batches: all.filter((b) => caller.role !== "partner" || b.institution === caller.institution).map(batchSummary) }
         })
       )

@@ -32,6 +32,9 @@ const intakeMiddleware = (config: ServerSettings) => (app: HttpApp.Default): Htt
         )
     const response = yield* bounded.pipe(
       Effect.catchAllCause((cause) => {
+        // The platform ends the request of a client that went away with a 499 response of its own.
+        const squashed = Cause.squash(cause)
+        if (HttpServerResponse.isServerResponse(squashed)) return Effect.succeed(squashed)
         const failure = Cause.failureOption(cause)
         if (failure._tag === "Some") {
           const tag = (failure.value as { _tag?: string })._tag

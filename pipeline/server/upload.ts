@@ -64,17 +64,22 @@ export const receiveUpload = (request: HttpServerRequest.HttpServerRequest, dir:
       incoming.off("error", onAborted)
       incoming.off("close", onClose)
     }
-    const refuse = (error: UploadRefusal) => {
+    /** Ends the upload once: stops listening, drops the partial file, answers with `outcome` if any. */
+    const abandon = (outcome?: Effect.Effect<never, UploadRefusal>) => {
       if (settled) return
       settled = true
       cleanup()
       // Whatever else the client sends is read and dropped until the answer closes the connection.
       incoming.resume()
+      // The file may still be opening, and so appear after an unlink now: remove it once it is closed,
+      // and answer only then, so that a refusal leaves nothing behind by the time the client reads it.
+      file.once("close", () => {
+        rmSync(path, { force: true })
+        if (outcome) resume(outcome)
+      })
       file.destroy()
-      file.once("close", () => rmSync(path, { force: true }))
-      rmSync(path, { force: true })
-      resume(Effect.fail(error))
     }
+    const refuse = (error: UploadRefusal) => abandon(Effect.fail(error))
     const onData = (chunk: Buffer) => {
       bytes += chunk.length
       if (bytes > limits.maxBytes) return refuse(tooLarge(limits.maxBytes, `passed ${megabytes(limits.maxBytes)} before it ended`))
@@ -114,14 +119,8 @@ export const receiveUpload = (request: HttpServerRequest.HttpServerRequest, dir:
         }
       })
     }
-    const onAborted = () => {
-      if (settled) return
-      settled = true
-      cleanup()
-      file.destroy()
-      rmSync(path, { force: true })
-      resume(Effect.fail(new RequestTimedOut({ reason: "upload-interrupted", message: "the connection closed before the whole archive arrived; send it again" })))
-    }
+    const onAborted = () =>
+      refuse(new RequestTimedOut({ reason: "upload-interrupted", message: "the connection closed before the whole archive arrived; send it again" }))
     const onClose = () => {
       if (!incoming.complete) onAborted()
     }
@@ -133,27 +132,14 @@ export const receiveUpload = (request: HttpServerRequest.HttpServerRequest, dir:
       () => refuse(new RequestTimedOut({ reason: "upload-too-slow", message: `the upload took longer than ${limits.deadlineSeconds} s; split the batch into smaller ones or use a faster connection` })),
       limits.deadlineSeconds * 1000
     )
-    file.on("error", (e) => {
-      if (settled) return
-      settled = true
-      cleanup()
-      incoming.resume()
-      rmSync(path, { force: true })
-      resume(Effect.die(e))
-    })
+    file.on("error", (e) => abandon(Effect.die(e)))
     incoming.on("data", onData)
     incoming.on("end", onEnd)
     incoming.on("aborted", onAborted)
     incoming.on("error", onAborted)
     incoming.on("close", onClose)
     incoming.resume()
-    return Effect.sync(() => {
-      if (settled) return
-      settled = true
-      cleanup()
-      file.destroy()
-      rmSync(path, { force: true })
-    })
+    return Effect.sync(() => abandon())
   })
 
 const tooLarge = (limit: number, what: string) =>

@@ -59,6 +59,17 @@ export const defaultDedupSettings: DedupSettings = {
   preferredKinds: []
 }
 
+/** A whole-number setting with a default, checked against its range with a message naming both. */
+export const integerSetting = (name: string, fallback: number, range: { readonly min: number; readonly max?: number }, description: string) =>
+  Config.integer(name).pipe(
+    Config.withDefault(fallback),
+    Config.validate({
+      message: range.max === undefined ? `${name} must be ${range.min} or more` : `${name} must be between ${range.min} and ${range.max}`,
+      validation: (n) => n >= range.min && (range.max === undefined || n <= range.max)
+    }),
+    Config.withDescription(description)
+  )
+
 const list = (name: string, fallback: string, description: string) =>
   Config.string(name).pipe(
     Config.withDefault(fallback),
@@ -68,11 +79,7 @@ const list = (name: string, fallback: string, description: string) =>
 
 export const settingsConfig: Config.Config<AcervoSettings> = Config.all({
   home: Config.string("ACERVO_HOME").pipe(Config.withDefault(".acervo"), Config.withDescription("catalog and batch store folder")),
-  chunkDocuments: Config.integer("ACERVO_CHUNK_DOCUMENTS").pipe(
-    Config.withDefault(256),
-    Config.validate({ message: "ACERVO_CHUNK_DOCUMENTS must be between 1 and 100000", validation: (n) => n >= 1 && n <= 100_000 }),
-    Config.withDescription("documents processed and committed together")
-  ),
+  chunkDocuments: integerSetting("ACERVO_CHUNK_DOCUMENTS", 256, { min: 1, max: 100_000 }, "documents processed and committed together"),
   maxDocumentBytes: Config.integer("ACERVO_MAX_DOCUMENT_BYTES").pipe(
     Config.withDefault(16 * 1024 * 1024),
     Config.withDescription("largest document or JSONL line accepted, in bytes")
@@ -117,21 +124,9 @@ export const settingsConfig: Config.Config<AcervoSettings> = Config.all({
     Config.withDescription("deepest XML nesting accepted")
   ),
   dedup: Config.all({
-    shingleWords: Config.integer("ACERVO_DEDUP_SHINGLE_WORDS").pipe(
-      Config.withDefault(5),
-      Config.validate({ message: "ACERVO_DEDUP_SHINGLE_WORDS must be between 1 and 32", validation: (n) => n >= 1 && n <= 32 }),
-      Config.withDescription("words per shingle for near-duplicate detection")
-    ),
-    bands: Config.integer("ACERVO_DEDUP_BANDS").pipe(
-      Config.withDefault(14),
-      Config.validate({ message: "ACERVO_DEDUP_BANDS must be between 1 and 64", validation: (n) => n >= 1 && n <= 64 }),
-      Config.withDescription("LSH bands; bands × rows MinHash functions")
-    ),
-    rows: Config.integer("ACERVO_DEDUP_ROWS").pipe(
-      Config.withDefault(8),
-      Config.validate({ message: "ACERVO_DEDUP_ROWS must be between 1 and 32", validation: (n) => n >= 1 && n <= 32 }),
-      Config.withDescription("MinHash values per LSH band")
-    ),
+    shingleWords: integerSetting("ACERVO_DEDUP_SHINGLE_WORDS", 5, { min: 1, max: 32 }, "words per shingle for near-duplicate detection"),
+    bands: integerSetting("ACERVO_DEDUP_BANDS", 14, { min: 1, max: 64 }, "LSH bands; bands × rows MinHash functions"),
+    rows: integerSetting("ACERVO_DEDUP_ROWS", 8, { min: 1, max: 32 }, "MinHash values per LSH band"),
     jaccard: Config.number("ACERVO_DEDUP_JACCARD").pipe(
       Config.withDefault(0.8),
       Config.validate({ message: "ACERVO_DEDUP_JACCARD must be above 0 and at most 1", validation: (n) => n > 0 && n <= 1 }),

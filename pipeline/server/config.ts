@@ -1,4 +1,5 @@
 import { Config, Context, Effect, Layer } from "effect"
+import { integerSetting } from "../config.ts"
 
 export interface ServerSettings {
   readonly host: string
@@ -19,26 +20,14 @@ export interface ServerSettings {
   readonly logRequests: boolean
 }
 
-const positive = (name: string, fallback: number, description: string) =>
-  Config.integer(name).pipe(
-    Config.withDefault(fallback),
-    Config.validate({ message: `${name} must be a positive whole number`, validation: (n) => n > 0 }),
-    Config.withDescription(description)
-  )
+const positive = (name: string, fallback: number, description: string) => integerSetting(name, fallback, { min: 1 }, description)
 
 export const serverSettingsConfig: Config.Config<ServerSettings> = Config.all({
   host: Config.string("ACERVO_SERVER_HOST").pipe(Config.withDefault("127.0.0.1"), Config.withDescription("address the intake server listens on")),
-  port: Config.integer("ACERVO_SERVER_PORT").pipe(
-    Config.withDefault(8080),
-    Config.validate({ message: "ACERVO_SERVER_PORT must be between 0 and 65535", validation: (n) => n >= 0 && n <= 65535 }),
-    Config.withDescription("port the intake server listens on (0: any free port)")),
+  port: integerSetting("ACERVO_SERVER_PORT", 8080, { min: 0, max: 65535 }, "port the intake server listens on (0: any free port)"),
   maxUploadBytes: positive("ACERVO_SERVER_MAX_UPLOAD_BYTES", 2 * 1024 * 1024 * 1024, "largest upload accepted, in bytes"),
   uploadConcurrency: positive("ACERVO_SERVER_UPLOAD_CONCURRENCY", 8, "uploads received at the same time"),
-  uploadQueue: Config.integer("ACERVO_SERVER_UPLOAD_QUEUE").pipe(
-    Config.withDefault(64),
-    Config.validate({ message: "ACERVO_SERVER_UPLOAD_QUEUE must be 0 or more", validation: (n) => n >= 0 }),
-    Config.withDescription("uploads that may wait for a turn before the server answers 503")
-  ),
+  uploadQueue: integerSetting("ACERVO_SERVER_UPLOAD_QUEUE", 64, { min: 0 }, "uploads that may wait for a turn before the server answers 503"),
   uploadIdleSeconds: positive("ACERVO_SERVER_UPLOAD_IDLE_SECONDS", 60, "seconds an upload may send nothing"),
   uploadDeadlineSeconds: positive("ACERVO_SERVER_UPLOAD_DEADLINE_SECONDS", 3600, "seconds an upload may take in all"),
   requestTimeoutSeconds: positive("ACERVO_SERVER_REQUEST_TIMEOUT_SECONDS", 120, "seconds any other request may take"),

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 import { register } from "tsx/esm/api"
 register()
-await import("../pipeline/bench.ts")
+await import("../bench/bench.ts")

@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { projectRoot } from "../pipeline/project-root.ts"
+import { projectRoot } from "../domain/project-root.ts"
 import { makeRegistry, type LicenseClass } from "./registry.ts"
 
 const PartnerLicense = Schema.Struct({

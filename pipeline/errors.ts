@@ -1,17 +1,7 @@
-import { Data, Schema } from "effect"
+import { Data } from "effect"
+import { type BatchProblem, formatProblem } from "../domain/problems.ts"
 
-/** One thing wrong with a submitted batch, phrased for the partner who packed it (CLI and server alike). */
-export const BatchProblem = Schema.Struct({
-  file: Schema.String,
-  path: Schema.String,
-  problem: Schema.String,
-  expected: Schema.String,
-  fatal: Schema.Boolean
-})
-export type BatchProblem = typeof BatchProblem.Type
-
-export const formatProblem = (p: BatchProblem): string =>
-  `${p.fatal ? "error" : "warning"}: ${p.file}${p.path ? ` at ${p.path}` : ""}: ${p.problem}${p.expected ? ` (expected ${p.expected})` : ""}`
+export { BatchProblem, formatProblem } from "../domain/problems.ts"
 
 export class BatchRejected extends Data.TaggedError("BatchRejected")<{
   readonly source: string

@@ -7,15 +7,16 @@ import { MANIFEST_FILE, type Manifest, type ShardEntry } from "../manifests/mani
 import { releaseProfiles } from "../licenses/profiles.ts"
 import { ShardFile } from "../stages/shard/shard-file.ts"
 import { toRecord } from "../stages/shard/record.ts"
-import type { DocumentFields } from "./batch/schema.ts"
-import { Catalog, type SourceRow } from "./catalog/catalog.ts"
+import type { DocumentFields } from "../domain/batch-schema.ts"
+import { Catalog, type SourceRow } from "../catalog/catalog.ts"
 import { nowIso } from "./clock.ts"
-import { configSha256, Settings } from "./config.ts"
+import { configSha256, Settings, stageConfig, StageSettings } from "./config.ts"
 import { croissantFor } from "../manifests/croissant.ts"
-import { minHashParams } from "../stages/dedup/dedup.ts"
+import { minHashParams } from "../stages/dedup/config.ts"
+import { dedupStage } from "../stages/dedup/dedup.ts"
 import { jaccard, type MinHashParams, shingles, type ShingleSet } from "../stages/dedup/minhash.ts"
 import { ReleaseError } from "./errors.ts"
-import { sha256Hex } from "./hashing.ts"
+import { sha256Hex } from "../domain/hashing.ts"
 import { Progress } from "./progress.ts"
 import { version } from "./version.ts"
 
@@ -75,7 +76,7 @@ export const writeRelease = (options: ReleaseOptions) =>
     clearLeftovers(outDir, options.name)
     const staging = join(outDir, `.${options.name}.partial-${randomBytes(6).toString("hex")}`)
     mkdirSync(staging)
-    const result = yield* writeShards(staging, options, settings.shardMaxBytes, minHashParams(settings.dedup)).pipe(
+    const result = yield* writeShards(staging, options, settings.shardMaxBytes, minHashParams(yield* stageConfig(dedupStage))).pipe(
       Effect.tapErrorCause(() => Effect.sync(() => rmSync(staging, { recursive: true, force: true })))
     )
     const created = yield* nowIso
@@ -88,7 +89,7 @@ export const writeRelease = (options: ReleaseOptions) =>
       format: "acervo-manifest/1",
       release: options.name,
       created,
-      pipeline: { version, config_sha256: configSha256(settings) },
+      pipeline: { version, config_sha256: configSha256(settings, yield* StageSettings) },
       previous: previous && previous.name !== options.name ? { release: previous.name, manifest_sha256: previous.manifest_sha256 } : null,
       profiles: options.profiles.map((p) => ({ name: p, description: releaseProfiles.find((k) => k.name === p)!.description })),
       batches: batches.map((b) => ({ institution: b.institution, id: b.batch_id, sha256: b.content_sha256 })),

@@ -1,7 +1,7 @@
 import { Effect, Schema } from "effect"
-import { Catalog } from "./catalog/catalog.ts"
+import { Catalog } from "../catalog/catalog.ts"
 import { UsageError } from "./errors.ts"
-import type { BatchListRow } from "./catalog/catalog.ts"
+import type { BatchListRow } from "../catalog/catalog.ts"
 
 /** One batch as `acervo status` prints it and `GET /v1/batches` returns it. */
 export const BatchSummary = Schema.Struct({

@@ -2,8 +2,8 @@ import { Effect, Schema } from "effect"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
-import { Consent, type DocumentFields } from "./batch/schema.ts"
-import { Catalog } from "./catalog/catalog.ts"
+import { Consent, type DocumentFields } from "../domain/batch-schema.ts"
+import { Catalog } from "../catalog/catalog.ts"
 import { CatalogError, RecordNotFound } from "./errors.ts"
 
 const Nullable = <S extends Schema.Schema.Any>(s: S) => Schema.NullOr(s)

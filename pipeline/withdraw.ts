@@ -1,15 +1,17 @@
 import { Effect } from "effect"
-import { compareSurvivors } from "../stages/dedup/survivor.ts"
-import { minHashParams } from "../stages/dedup/dedup.ts"
+import { minHashParams } from "../stages/dedup/config.ts"
+import { dedupStage } from "../stages/dedup/dedup.ts"
+import { DedupIndex } from "../stages/dedup/dedup-index.ts"
 import { bandBuckets, shingles, signature } from "../stages/dedup/minhash.ts"
+import { compareSurvivors, electSurvivor } from "../stages/dedup/survivor.ts"
 import { gateDocument } from "../stages/gate/gate.ts"
-import type { PipelineDocument } from "../stages/stage.ts"
-import type { DocumentFields } from "./batch/schema.ts"
-import { Catalog } from "./catalog/catalog.ts"
+import type { PipelineDocument } from "../domain/document.ts"
+import type { DocumentFields } from "../domain/batch-schema.ts"
+import { Catalog } from "../catalog/catalog.ts"
 import { nowIso } from "./clock.ts"
-import { Settings } from "./config.ts"
+import { stageConfig } from "./config.ts"
 import { CatalogError, UsageError } from "./errors.ts"
-import { sha256Hex } from "./hashing.ts"
+import { sha256Hex } from "../domain/hashing.ts"
 import { findBatchRef } from "./status.ts"
 
 export interface WithdrawalTarget {
@@ -60,7 +62,8 @@ const fail = (operation: string) => (cause: unknown) => new CatalogError({ opera
  */
 export const withdraw = (target: WithdrawalTarget, reason: string) =>
   Effect.gen(function* () {
-    const settings = yield* Settings
+    const dedupSettings = yield* stageConfig(dedupStage)
+    const index = yield* DedupIndex
     const catalog = yield* Catalog
     const sql = catalog.sql
     if (reason.trim().length === 0) return yield* new UsageError({ message: "say why with --reason TEXT: the reason is kept in the ledger for auditors" })
@@ -85,48 +88,48 @@ export const withdraw = (target: WithdrawalTarget, reason: string) =>
     }
     const rows = targetRows.filter((r) => r.stage !== "withdraw")
     const withdrawnIds = new Set(rows.map((r) => r.record_id))
-    const params = minHashParams(settings.dedup)
-    const compare = compareSurvivors(settings.dedup)
+    const params = minHashParams(dedupSettings)
+    const compare = compareSurvivors(dedupSettings)
 
     return yield* sql
       .withTransaction(
         Effect.gen(function* () {
           const reelected: Array<{ withdrawn: string; survivor: string }> = []
+          const removed: Array<{ recordId: string; buckets: ReadonlyArray<number> }> = []
           for (const row of rows) {
             yield* sql`UPDATE documents SET status = 'excluded', stage = 'withdraw', reason_code = 'withdrawn' WHERE record_id = ${row.record_id}`
             yield* sql`DELETE FROM notes WHERE record_id = ${row.record_id} AND kind = 'exclusion'`
             yield* sql`INSERT INTO notes ${sql.insert({ record_id: row.record_id, kind: "exclusion", stage: "withdraw", code: "withdrawn", detail: `withdrawn on ${at.slice(0, 10)}: ${reason}` })}`
-            if (row.body !== null) {
-              const set = shingles(row.body, params)
-              if (set.length > 0) {
-                for (const bucket of bandBuckets(signature(set, params), params)) yield* sql`DELETE FROM lsh_buckets WHERE bucket = ${bucket} AND record_id = ${row.record_id}`
-              }
-            }
+            const stored = (yield* index.shingles([row.record_id]))[0]
+            const set = stored?.shingles ?? shingles(stored?.text ?? row.body ?? "", params)
+            removed.push({ recordId: row.record_id, buckets: set.length > 0 ? bandBuckets(signature(set, params), params) : [] })
             if (row.status !== "kept") continue
             // The withdrawn document stood for a cluster: the best copy still standing takes over.
             const copies = (yield* sql.unsafe<DocumentRow>(`${select} WHERE d.duplicate_of = ? AND d.stage = 'dedup'`, [row.record_id])).filter(
               (c) => !withdrawnIds.has(c.record_id) && c.body !== null
             )
-            const facts = new Map((yield* catalog.survivorFacts(copies.map((c) => c.record_id))).map((f) => [f.facts.recordId, f.facts]))
+            const facts = new Map((yield* index.survivorFacts(copies.map((c) => c.record_id))).map((f) => [f.facts.recordId, f.facts]))
             const ordered = copies.filter((c) => facts.has(c.record_id)).sort((a, b) => compare(facts.get(a.record_id)!, facts.get(b.record_id)!))
-            let survivor: string | undefined
-            for (const copy of ordered) {
-              const gated = gateDocument(documentOf(copy), now)
-              if (gated._tag !== "Kept") continue
-              const g = gated.document.gate!
-              survivor = copy.record_id
-              yield* sql`UPDATE documents SET status = 'kept', stage = 'gate', reason_code = NULL, duplicate_of = NULL, license = ${g.license}, license_use = ${g.licenseUse},
+            const elected = yield* electSurvivor(ordered, (copy) =>
+              Effect.gen(function* () {
+                const gated = gateDocument(documentOf(copy), now)
+                if (gated._tag !== "Kept") return false
+                const g = gated.document.gate!
+                yield* sql`UPDATE documents SET status = 'kept', stage = 'gate', reason_code = NULL, duplicate_of = NULL, license = ${g.license}, license_use = ${g.licenseUse},
                          attribution = ${g.attribution ? 1 : 0}, profiles_json = ${JSON.stringify(g.profiles)} WHERE record_id = ${copy.record_id}`
               yield* sql`DELETE FROM notes WHERE record_id = ${copy.record_id} AND kind = 'exclusion'`
               yield* sql`INSERT INTO notes ${sql.insert({ record_id: copy.record_id, kind: "flag", stage: "dedup", code: "re-elected", detail: `stands for its cluster since record ${row.record_id} was withdrawn on ${at.slice(0, 10)}` })}`
-              break
-            }
-            if (survivor === undefined) continue
+                return true
+              })
+            )
+            if (elected === undefined) continue
+            const survivor = elected.record_id
             reelected.push({ withdrawn: row.record_id, survivor })
             yield* sql`UPDATE documents SET duplicate_of = ${survivor} WHERE duplicate_of = ${row.record_id} AND record_id <> ${survivor}`
-            yield* sql`UPDATE dedup_keys SET survivor = ${survivor} WHERE survivor = ${row.record_id}`
+            yield* index.reassign(row.record_id, survivor)
           }
-          yield* sql`DELETE FROM dedup_keys WHERE ${sql.in("survivor", [...withdrawnIds].length ? [...withdrawnIds] : [""])}`
+          // After re-election, so that the keys a withdrawn survivor stood for have passed to its successor.
+          yield* index.remove(removed)
           let pendingFilesClosed = 0
           if (batchSeq !== undefined) {
             const closed = yield* sql<{ n: number }>`SELECT count(*) AS n FROM files WHERE batch_seq = ${batchSeq} AND status = 'pending'`

@@ -1,22 +1,22 @@
-import type { Catalog } from "../pipeline/catalog/catalog.ts"
-import type { AcervoSettings } from "../pipeline/config.ts"
-import type { CatalogError } from "../pipeline/errors.ts"
+import type { DedupIndex, DedupIndexError } from "./dedup/dedup-index.ts"
 import { dedupStage } from "./dedup/dedup.ts"
 import { gateStage } from "./gate/gate.ts"
 import { langidStage } from "./langid/langid.ts"
 import { normalizeStage } from "./normalize/normalize.ts"
 import { piiStage } from "./pii/pii.ts"
-import { loadQualityConfig, qualityStage } from "./quality/quality.ts"
-import type { Stage, StageName } from "./stage.ts"
+import { qualityStage } from "./quality/quality.ts"
+import type { AnyStage } from "./stage.ts"
 
-/** The per-document stages, in order, between ingest (readers) and shard (the release phase). */
-export const processingStages = (settings: AcervoSettings, now: Date): ReadonlyArray<Stage<Catalog, CatalogError>> => [
-  normalizeStage,
-  langidStage(settings),
-  piiStage,
-  qualityStage(loadQualityConfig(settings.qualityThresholds)),
-  dedupStage(settings.dedup),
-  gateStage(settings, now)
-]
+/** What the stateful stages need from the house: the services they declare. */
+export type StageServices = DedupIndex
+export type StageError = DedupIndexError
 
-export const allStageNames: ReadonlyArray<StageName> = ["ingest", "normalize", "langid", "pii", "quality", "dedup", "gate", "shard"]
+/**
+ * The per-document stages, in order, between ingest (the readers) and shard (the release phase).
+ * Every stage's pure part runs first, in this order, in the worker pool; then the stateful parts
+ * in this order on the main fiber. A new stage is one module added here.
+ */
+export const stages: ReadonlyArray<AnyStage<StageServices, StageError>> = [normalizeStage, langidStage, piiStage, qualityStage, dedupStage, gateStage]
+
+/** Stage names as the command line and the catalog use them: ingest, the list, then shard. */
+export const allStageNames: ReadonlyArray<string> = ["ingest", ...stages.map((s) => s.name), "shard"]

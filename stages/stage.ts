@@ -1,95 +1,66 @@
-import type { Effect } from "effect"
-import type { Consent, DocumentFields } from "../pipeline/batch/schema.ts"
-import type { DedupCluster } from "./dedup/dedup.ts"
+import type { Config, Effect } from "effect"
+import type { PipelineDocument, StageName, StageOutcome } from "../domain/document.ts"
 
-export type StageName = "ingest" | "normalize" | "langid" | "pii" | "quality" | "dedup" | "gate" | "shard"
-
-/** Where a document came from, as an auditor would trace it back. */
-export interface SourceRef {
-  readonly institution: string
-  readonly batch: string
-  readonly batchSeq: number
-  readonly document: string
-  readonly path: string
-  /** Line number for JSONL documents (1-based), 0 for whole files. */
-  readonly line: number
+/** A field a stage adds to every released record, under `annotations[name]` of the document. */
+export interface RecordField {
+  readonly name: string
+  readonly description: string
+  /** Croissant / JSON data type of the value: whole numbers are `integer`. */
+  readonly type: "integer" | "number" | "string"
+  /** Summed into the manifest's totals, overall and by language, profile and institution. */
+  readonly total?: boolean
 }
 
-/** A kept-but-marked document (`lang-mismatch`, `encoding-repaired`, …), recorded like an exclusion. */
-export interface Note {
-  readonly stage: StageName
-  readonly code: string
-  readonly detail: string
+/** What the runner tells a stateful stage about the run it is part of. */
+export interface RunContext {
+  /** The run's start: one clock for every document of the run (consent expiry). */
+  readonly startedAt: Date
 }
 
-export interface LanguageResult {
-  readonly lang: string
-  readonly score: number | null
-  readonly langs: Readonly<Record<string, number>>
-  readonly declared: string | null
-  readonly detected: string
+/** What settling a chunk changed beyond its outcomes, counted in the run's ledger entry (e.g. `demoted`). */
+export interface Settled {
+  readonly outcomes: ReadonlyArray<StageOutcome>
+  readonly counts?: Readonly<Record<string, number>>
 }
 
-export interface GateResult {
-  readonly license: string
-  readonly licenseUse: string
-  readonly attribution: boolean
-  readonly profiles: ReadonlyArray<string>
+/** The part of a stateful stage that works on a run's chunks, one after the other. */
+export interface ChunkWork<R = never, E = never> {
+  readonly process: (chunk: ReadonlyArray<PipelineDocument>) => Effect.Effect<ReadonlyArray<StageOutcome>, E, R>
+  /**
+   * After every stage judged the chunk: settle what depends on the later stages' verdicts. `rejudge`
+   * runs the stateful stages after this one on one document again.
+   */
+  readonly settle?: <E2, R2>(
+    outcomes: ReadonlyArray<StageOutcome>,
+    rejudge: (doc: PipelineDocument) => Effect.Effect<StageOutcome, E2, R2>
+  ) => Effect.Effect<Settled, E | E2, R | R2>
+  /** Inside the chunk's transaction, after its documents are saved: what the stage keeps (an index). */
+  readonly commit?: (outcomes: ReadonlyArray<StageOutcome>) => Effect.Effect<void, E, R>
 }
-
-/** A document as it moves through the stages; each stage fills in its own part. */
-export interface PipelineDocument {
-  readonly recordId: string
-  /** The catalog's file this document was read from. */
-  readonly fileId: number
-  readonly source: SourceRef
-  readonly fields: DocumentFields
-  readonly fileSha256: string
-  readonly rawBytes: number
-  readonly encoding: string
-  readonly text: string
-  readonly flags: ReadonlyArray<Note>
-  readonly textSha256?: string
-  readonly dedupKey?: string
-  readonly language?: LanguageResult
-  readonly duplicateOf?: string
-  /** Jaccard similarity with the closest copy in its duplicate cluster (1 for an exact copy). */
-  readonly similarity?: number
-  /** The document's LSH buckets, indexed when it is kept or merged as a near-duplicate. */
-  readonly lshBuckets?: ReadonlyArray<number>
-  /** The duplicate cluster the dedup stage put it in, best copy first. */
-  readonly cluster?: DedupCluster
-  readonly gate?: GateResult
-  /** Redactions by type (`EMAIL`, `PHONE`, `ID-CL-RUT`, …). */
-  readonly pii?: Readonly<Record<string, number>>
-  /** Quality measurements the quality stage took. */
-  readonly quality?: Readonly<Record<string, number>>
-}
-
-export type StageOutcome =
-  | { readonly _tag: "Kept"; readonly document: PipelineDocument }
-  | { readonly _tag: "Excluded"; readonly document: PipelineDocument; readonly reason: Note }
-
-export const kept = (document: PipelineDocument): StageOutcome => ({ _tag: "Kept", document })
-export const excluded = (document: PipelineDocument, stage: StageName, code: string, detail: string): StageOutcome => ({
-  _tag: "Excluded",
-  document,
-  reason: { stage, code, detail }
-})
-export const flagged = (document: PipelineDocument, stage: StageName, code: string, detail: string): PipelineDocument => ({
-  ...document,
-  flags: [...document.flags, { stage, code, detail }]
-})
 
 /**
- * One step of the pipeline: a chunk of documents in, an outcome for each out. A stage never drops a
- * document silently: it is kept (possibly flagged) or excluded with a reason code and a detail.
+ * One step of the pipeline. A stage never drops a document silently: it is kept (possibly flagged)
+ * or excluded with a reason code and a detail.
+ *
+ * - `pure` is work on one document that needs nothing but the document and the stage's
+ *   configuration. The runner runs it in a worker thread, so the configuration must be plain data.
+ * - `stateful` is work that needs what came before (an index, the order of submission). `prepare`
+ *   runs once before a run and returns the stage's chunk work, which runs on the main fiber, a chunk
+ *   at a time in submission order, after every stage's pure part.
  */
-export interface Stage<R = never, E = never> {
+export interface Stage<C = unknown, R = never, E = never> {
   readonly name: StageName
-  readonly describe: string
-  readonly process: (chunk: ReadonlyArray<PipelineDocument>) => Effect.Effect<ReadonlyArray<StageOutcome>, E, R>
+  readonly config: Config.Config<C>
+  readonly describe: (config: C) => string
+  readonly pure?: (config: C) => (doc: PipelineDocument) => StageOutcome
+  readonly prepare?: (config: C, run: RunContext) => Effect.Effect<ChunkWork<R, E>, E, R>
+  /** Fields this stage adds to the released record. */
+  readonly record?: ReadonlyArray<RecordField>
 }
 
-export const consentScopes = (consent: Consent): ReadonlyArray<string> =>
-  typeof consent.scope === "string" ? consent.scope.split(/[\s,]+/).filter((s) => s.length > 0) : consent.scope
+/** A stage with its configuration type forgotten, as the stage list holds it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStage<R = never, E = never> = Stage<any, R, E>
+
+/** Declares a stage, keeping its configuration type for its own functions. */
+export const defineStage = <C, R = never, E = never>(stage: Stage<C, R, E>): Stage<C, R, E> => stage

@@ -6,6 +6,7 @@ import { join, relative, resolve, sep } from "node:path"
 import { appLayer } from "../pipeline/cli/layers.ts"
 import type { AcervoSettings } from "../pipeline/config.ts"
 import { Progress } from "../pipeline/progress.ts"
+import type { PipelineDocument, StageOutcome } from "../domain/document.ts"
 
 export const projectRoot = resolve(import.meta.dirname, "..")
 export const sampleBatches = join(projectRoot, "corpora", "sample", "batches")
@@ -22,12 +23,12 @@ export const copyBatch = (name: string, into = tempDir()) => {
 }
 
 /** The application's own wiring on a temporary home, silent. */
-type AppServices = Layer.Layer.Success<ReturnType<typeof appLayer>>
+export type AppServices = Layer.Layer.Success<ReturnType<typeof appLayer>>
 
 export const withApp =
-  (home: string, overrides: Partial<AcervoSettings> = {}) =>
+  (home: string, overrides: Partial<AcervoSettings> = {}, environment: Record<string, string> = {}) =>
   <A, E, R extends AppServices>(effect: Effect.Effect<A, E, R>) =>
-    Effect.provide(effect, appLayer({ home, ...overrides }, Progress.silent))
+    Effect.provide(effect, appLayer({ home, ...overrides }, Progress.silent, environment))
 
 export interface CliResult {
   readonly code: number | null
@@ -85,3 +86,7 @@ export const filesUnder = (dir: string): Map<string, Buffer> => {
 
 /** A stack trace line, which no user-facing output may contain. */
 export const STACK_LINE = /^\s+at .+\(.+:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m
+
+/** A stage's pure part over documents, as a worker runs it. */
+export const applyPure = <C>(stage: { readonly pure?: (config: C) => (doc: PipelineDocument) => StageOutcome }, config: C, docs: ReadonlyArray<PipelineDocument>) =>
+  docs.map(stage.pure!(config))

@@ -15,8 +15,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
-import { loadReferenceTexts } from "../../pipeline/reference-texts.ts"
-import { projectRoot } from "../../pipeline/project-root.ts"
+import { loadReferenceTexts } from "../../bench/reference-texts.ts"
+import { projectRoot } from "../../domain/project-root.ts"
 
 const confusers = ["glg", "cat", "ast", "eng", "quz", "quy", "ayr", "gug", "tah", "mri", "haw", "smo", "rar"]
 const langidDir = join(projectRoot, "corpora", "langid")

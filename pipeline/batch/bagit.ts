@@ -3,7 +3,7 @@ import { join } from "node:path"
 import { decodeText } from "../../stages/ingest/encoding.ts"
 import type { BatchProblem } from "../errors.ts"
 import { filesUnder } from "../files.ts"
-import { hashFile } from "../hashing.ts"
+import { hashFile } from "../../domain/hashing.ts"
 
 const ALGORITHMS = ["md5", "sha1", "sha256", "sha512"] as const
 type Algorithm = (typeof ALGORITHMS)[number]

@@ -8,9 +8,9 @@ import { dedup } from "./dedup-commands.ts"
 import { langid } from "./langid-commands.ts"
 import { serve, token } from "./server-commands.ts"
 import { verifyRelease } from "../../manifests/verify.ts"
-import { evaluateQuality } from "../../stages/quality/eval.ts"
+import { evaluateQuality } from "../../bench/quality-eval.ts"
 import { submitBatch } from "../batch/submit.ts"
-import { Catalog } from "../catalog/catalog.ts"
+import { Catalog } from "../../catalog/catalog.ts"
 import { settingsConfig, type AcervoSettings } from "../config.ts"
 import { formatProblem, UsageError, VerificationFailed } from "../errors.ts"
 import { writeRelease } from "../release.ts"
@@ -181,8 +181,7 @@ const ledger = Command.make("ledger", { home }, ({ home }) =>
 
 const qualityEval = Command.make("eval", { json }, ({ json }) =>
   Effect.gen(function* () {
-    const settings = yield* settingsConfig
-    const results = yield* Effect.promise(() => evaluateQuality(settings))
+    const results = yield* Effect.promise(() => evaluateQuality())
     if (json) return yield* Console.log(JSON.stringify(results, null, 2))
     yield* Console.log(
       table(

@@ -4,11 +4,10 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "n
 import { once } from "node:events"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { DedupEvaluation } from "../../stages/dedup/eval.ts"
-import { minHashParams } from "../../stages/dedup/dedup.ts"
-import { defaultPlantOptions, plantCorpus } from "../../stages/dedup/plant.ts"
-import { settingsConfig } from "../config.ts"
-import { evaluateDedup, evaluationBatch, readPairs } from "../dedup-eval.ts"
+import type { DedupEvaluation } from "../../bench/dedup-score.ts"
+import { dedupConfig, minHashParams } from "../../stages/dedup/config.ts"
+import { defaultPlantOptions, plantCorpus } from "../../bench/dedup-plant.ts"
+import { evaluateDedup, evaluationBatch, readPairs } from "../../bench/dedup-eval.ts"
 import { InputNotFound } from "../errors.ts"
 import { table } from "../status.ts"
 import { appLayer } from "./layers.ts"
@@ -22,7 +21,7 @@ const generate = Command.make(
   },
   ({ out, mb, seed }) =>
     Effect.gen(function* () {
-      const settings = yield* settingsConfig
+      const settings = yield* dedupConfig
       mkdirSync(out, { recursive: true })
       const counts = yield* Effect.promise(async () => {
         const docs = createWriteStream(join(out, "documents.jsonl"))
@@ -30,7 +29,7 @@ const generate = Command.make(
         const write = async (stream: NodeJS.WritableStream, value: unknown) => {
           if (!stream.write(JSON.stringify(value) + "\n")) await once(stream, "drain")
         }
-        const result = await plantCorpus({ ...defaultPlantOptions, megabytes: mb, seed, params: minHashParams(settings.dedup) }, (d) => write(docs, d), (p) => write(pairs, p))
+        const result = await plantCorpus({ ...defaultPlantOptions, megabytes: mb, seed, params: minHashParams(settings) }, (d) => write(docs, d), (p) => write(pairs, p))
         await Promise.all([docs, pairs].map((s) => new Promise((resolve) => s.end(resolve))))
         return result
       })

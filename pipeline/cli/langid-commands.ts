@@ -5,7 +5,7 @@ import { Chunk, Console, Effect, Either, Option, ParseResult, Schema, Stream } f
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
 import { dirname, join } from "node:path"
-import { evaluate, LENGTH_BUCKETS, type Evaluation } from "../../stages/langid/eval.ts"
+import { evaluate, LENGTH_BUCKETS, type Evaluation } from "../../bench/langid-eval.ts"
 import { MissingProfiles, type IdentifyOptions, reloadProfiles, scorerFor, thresholdsFile } from "../../stages/langid/identify.ts"
 import { IdentifierPool, identifierPoolLayer } from "../../stages/langid/pool.ts"
 import { loadProfiles, profilesDir } from "../../stages/langid/profile.ts"
@@ -13,10 +13,10 @@ import { buildProfile, calibrate, readTrainingFile, type TrainingFile } from "..
 import { identifyJsonlLines, identifyText } from "../../stages/langid/jsonl.ts"
 import { IdentifyJsonlBatch, type IdentificationResult } from "../../stages/langid/worker-protocol.ts"
 import { normalizeText } from "../../stages/normalize/normalize.ts"
-import { canonicalJson } from "../hashing.ts"
-import { settingsConfig } from "../config.ts"
+import { canonicalJson } from "../../domain/hashing.ts"
+import { langidConfig } from "../../stages/langid/config.ts"
 import { UsageError } from "../errors.ts"
-import { projectRoot } from "../project-root.ts"
+import { projectRoot } from "../../domain/project-root.ts"
 import { table } from "../status.ts"
 
 /** Texts sent to a worker at a time. */
@@ -33,10 +33,10 @@ const workersOption = Options.integer("workers").pipe(
 
 const resolveOptions = (candidates: Option.Option<string>) =>
   Effect.gen(function* () {
-    const settings = yield* settingsConfig
-    const list = Option.isSome(candidates) ? candidates.value.split(",").map((c) => c.trim()).filter(Boolean) : [...settings.langidCandidates]
+    const settings = yield* langidConfig
+    const list = Option.isSome(candidates) ? candidates.value.split(",").map((c) => c.trim()).filter(Boolean) : [...settings.candidates]
     yield* Effect.try({ try: () => scorerFor(list), catch: (e) => new UsageError({ message: e instanceof MissingProfiles ? e.message : String(e) }) })
-    return { candidates: list, segments: settings.langidSegments, dominantShare: settings.langidDominantShare } satisfies IdentifyOptions
+    return { candidates: list, segments: settings.segments, dominantShare: settings.dominantShare } satisfies IdentifyOptions
   })
 
 

@@ -1,5 +1,5 @@
 import { Config, Context, Effect, Layer } from "effect"
-import { integerSetting } from "../config.ts"
+import { integerSetting } from "../../domain/config.ts"
 
 export interface ServerSettings {
   readonly host: string

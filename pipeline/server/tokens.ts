@@ -1,9 +1,9 @@
 import { Data, Effect, Schema } from "effect"
 import { randomBytes } from "node:crypto"
-import { Catalog } from "../catalog/catalog.ts"
+import { Catalog } from "../../catalog/catalog.ts"
 import { nowIso } from "../clock.ts"
 import { CatalogError, UsageError } from "../errors.ts"
-import { sha256Hex } from "../hashing.ts"
+import { sha256Hex } from "../../domain/hashing.ts"
 
 export const Role = Schema.Literal("partner", "auditor", "operator")
 export type Role = typeof Role.Type

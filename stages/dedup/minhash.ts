@@ -1,4 +1,4 @@
-import { dedupKeyUnits } from "../normalize/dedup-key.ts"
+import { dedupKeyUnits } from "./dedup-key.ts"
 
 /** MinHash and LSH banding parameters (datatrove's and FineWeb's defaults: 5-word shingles, 14 × 8). */
 export interface MinHashParams {
@@ -88,8 +88,11 @@ const wordHashes = (units: Uint16Array): number => {
 }
 
 /** The distinct shingles (runs of `shingleWords` words) of a text's dedup key. */
-export const shingles = (text: string, params: MinHashParams = defaultMinHashParams): ShingleSet => {
-  const wordTotal = wordHashes(dedupKeyUnits(text))
+export const shingles = (text: string, params: MinHashParams = defaultMinHashParams): ShingleSet => shinglesOfKey(dedupKeyUnits(text), params)
+
+/** The distinct shingles of an already folded dedup key, so that a text is folded once for its key and its shingles. */
+export const shinglesOfKey = (units: Uint16Array, params: MinHashParams = defaultMinHashParams): ShingleSet => {
+  const wordTotal = wordHashes(units)
   const words = wordBuffer
   const k = params.shingleWords
   const count = wordTotal - k + 1

@@ -1,17 +1,6 @@
-import type { DedupSettings, SurvivorCriterion } from "../../pipeline/config.ts"
-
-/** What the survivor rule looks at, for a document of this chunk or one already in the catalog. */
-export interface SurvivorFacts {
-  readonly recordId: string
-  readonly batchSeq: number
-  readonly institution: string
-  readonly path: string
-  readonly line: number
-  readonly kind: string | null
-  /** Symbol and mojibake noise per character (lower is cleaner); null when not measured. */
-  readonly noise: number | null
-  readonly words: number
-}
+import { Effect } from "effect"
+import type { SurvivorFacts } from "../../domain/document.ts"
+import type { DedupConfig as DedupSettings, SurvivorCriterion } from "./config.ts"
 
 const preference = (list: ReadonlyArray<string>, value: string | null) => {
   const i = value === null ? -1 : list.indexOf(value)
@@ -62,3 +51,13 @@ export const noiseOf = (quality: Readonly<Record<string, unknown>> | undefined |
   const mojibake = typeof quality["mojibakePerThousand"] === "number" ? quality["mojibakePerThousand"] / 1000 : 0
   return symbols + mojibake
 }
+
+/**
+ * The first copy, in rule order, that stands. The one election of a cluster's survivor: when a
+ * cluster forms and its best copy is refused by the gate, and when its survivor is withdrawn.
+ */
+export const electSurvivor = <M, E, R>(ranked: ReadonlyArray<M>, stands: (member: M) => Effect.Effect<boolean, E, R>): Effect.Effect<M | undefined, E, R> =>
+  Effect.gen(function* () {
+    for (const member of ranked) if (yield* stands(member)) return member
+    return undefined
+  })

@@ -1,11 +1,11 @@
-import { Effect } from "effect"
-import type { AcervoSettings } from "../../pipeline/config.ts"
+import { Config, Effect } from "effect"
 import { resolveLicense } from "../../licenses/expression.ts"
 import { lookupLabel } from "../../licenses/labels.ts"
 import { defaultRegistry } from "../../licenses/partner-licenses.ts"
 import { profileDecisions } from "../../licenses/policy.ts"
 import type { LicenseRegistry } from "../../licenses/registry.ts"
-import { consentScopes, excluded, kept, type PipelineDocument, type Stage, type StageOutcome } from "../stage.ts"
+import { consentScopes, excluded, kept, type PipelineDocument, type StageOutcome } from "../../domain/document.ts"
+import { defineStage } from "../stage.ts"
 
 export const REQUIRED_SCOPE = "pretraining"
 
@@ -43,8 +43,14 @@ export const gateDocument = (doc: PipelineDocument, now: Date, registry: License
   return kept({ ...doc, gate: { license: license.expression, licenseUse: license.use, attribution, profiles } })
 }
 
-export const gateStage = (settings: AcervoSettings, now: Date): Stage => ({
+/**
+ * Stateful only in where it stands: it judges each document alone, but after dedup, so that a copy
+ * refused here gives way to the next copy of its cluster (dedup's settle asks it again).
+ */
+export const gateStage = defineStage({
   name: "gate",
-  describe: `licence registry, consent (scope ${REQUIRED_SCOPE}, expiry) and Local Contexts labels; profiles ${settings.profiles.join(", ")}`,
-  process: (chunk) => Effect.sync(() => chunk.map((doc) => gateDocument(doc, now)))
+  config: Config.succeed({}),
+  describe: () => `licence registry, consent (scope ${REQUIRED_SCOPE}, expiry) and Local Contexts labels`,
+  prepare: (_config, run) =>
+    Effect.succeed({ process: (chunk: ReadonlyArray<PipelineDocument>) => Effect.sync(() => chunk.map((doc) => gateDocument(doc, run.startedAt))) })
 })

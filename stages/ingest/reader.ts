@@ -1,9 +1,9 @@
 import { Effect, Stream } from "effect"
-import type { DocumentFields } from "../../pipeline/batch/schema.ts"
-import { recordIdOf, sha256Hex } from "../../pipeline/hashing.ts"
+import type { DocumentFields } from "../../domain/batch-schema.ts"
+import { recordIdOf, sha256Hex } from "../../domain/hashing.ts"
 import { resolveLicense } from "../../licenses/expression.ts"
 import { defaultRegistry } from "../../licenses/partner-licenses.ts"
-import type { Note, PipelineDocument, SourceRef } from "../stage.ts"
+import type { Note, PipelineDocument, SourceRef } from "../../domain/document.ts"
 
 /** A registered file of a batch, as the catalog hands it to ingest. */
 export interface FileToRead {

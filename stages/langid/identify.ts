@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { projectRoot } from "../../pipeline/project-root.ts"
+import { projectRoot } from "../../domain/project-root.ts"
 import { loadProfiles, profilesDir } from "./profile.ts"
 import { ProfileScorer } from "./scorer.ts"
 import { documentSegments } from "./segments.ts"

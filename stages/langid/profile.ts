@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { projectRoot } from "../../pipeline/project-root.ts"
+import { projectRoot } from "../../domain/project-root.ts"
 import { scoringText } from "./fold.ts"
 
 /** Trigrams a profile keeps, as in franc. */

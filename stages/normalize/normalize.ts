@@ -1,8 +1,8 @@
-import { Effect } from "effect"
-import { sha256Hex } from "../../pipeline/hashing.ts"
+import { Config } from "effect"
+import { sha256Hex } from "../../domain/hashing.ts"
 import { repairMojibake } from "../ingest/encoding.ts"
-import { excluded, flagged, kept, type PipelineDocument, type Stage } from "../stage.ts"
-import { dedupKeyHash } from "./dedup-key.ts"
+import { excluded, flagged, kept, type PipelineDocument } from "../../domain/document.ts"
+import { defineStage } from "../stage.ts"
 
 // C0 and C1 controls except tab and newline; also the BOM and other zero-width format marks that
 // editors leave behind. Letters, diacritics and orthographic marks are never touched.
@@ -26,13 +26,14 @@ export const normalizeText = (raw: string): { text: string; mojibakeRepaired: nu
 const normalizeOne = (doc: PipelineDocument) => {
   const { text, mojibakeRepaired } = normalizeText(doc.text)
   if (text.length === 0) return excluded(doc, "normalize", "empty-after-normalize", "nothing but white space or control characters is left")
-  let next: PipelineDocument = { ...doc, text, textSha256: sha256Hex(text), dedupKey: dedupKeyHash(text) }
+  let next: PipelineDocument = { ...doc, text, textSha256: sha256Hex(text) }
   if (mojibakeRepaired > 0) next = flagged(next, "normalize", "mojibake-repaired", `${mojibakeRepaired} run(s) of UTF-8 read as Latin-1 repaired`)
   return kept(next)
 }
 
-export const normalizeStage: Stage = {
+export const normalizeStage = defineStage({
   name: "normalize",
-  describe: "mojibake repair, NFC, line endings, control characters; text hash and dedup key",
-  process: (chunk) => Effect.sync(() => chunk.map(normalizeOne))
-}
+  config: Config.succeed({}),
+  describe: () => "mojibake repair, NFC, line endings, control characters; text hash",
+  pure: () => normalizeOne
+})

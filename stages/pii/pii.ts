@@ -1,6 +1,7 @@
-import { Effect } from "effect"
-import { sha256Hex } from "../../pipeline/hashing.ts"
-import { kept, type PipelineDocument, type Stage } from "../stage.ts"
+import { Config } from "effect"
+import { sha256Hex } from "../../domain/hashing.ts"
+import { kept, type PipelineDocument } from "../../domain/document.ts"
+import { defineStage } from "../stage.ts"
 import { redact } from "./detectors.ts"
 
 const redactOne = (doc: PipelineDocument): PipelineDocument => {
@@ -14,8 +15,9 @@ const redactOne = (doc: PipelineDocument): PipelineDocument => {
  * digits), IP addresses and the names a partner lists in `redact`, replaced by typed placeholders.
  * Only the redacted text goes on; the count per type stays with the record.
  */
-export const piiStage: Stage = {
+export const piiStage = defineStage({
   name: "pii",
-  describe: "e-mail, phones (+56 +55 +54 +52 +51 +57), CL RUT, BR CPF/CNPJ, AR DNI/CUIL/CUIT, MX CURP, PE DNI, CO CC, IP, partner names",
-  process: (chunk) => Effect.sync(() => chunk.map((doc) => kept(redactOne(doc))))
-}
+  config: Config.succeed({}),
+  describe: () => "e-mail, phones (+56 +55 +54 +52 +51 +57), CL RUT, BR CPF/CNPJ, AR DNI/CUIL/CUIT, MX CURP, PE DNI, CO CC, IP, partner names",
+  pure: () => (doc) => kept(redactOne(doc))
+})

@@ -1,8 +1,9 @@
-import { Effect, Schema } from "effect"
+import { Config, ConfigError, Either, Option, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { projectRoot } from "../../pipeline/project-root.ts"
-import { excluded, kept, type PipelineDocument, type Stage, type StageOutcome } from "../stage.ts"
+import { projectRoot } from "../../domain/project-root.ts"
+import { excluded, kept, type PipelineDocument, type StageOutcome } from "../../domain/document.ts"
+import { defineStage } from "../stage.ts"
 import { measure } from "./measure.ts"
 
 const Fractions = Schema.Record({ key: Schema.String, value: Schema.Number })
@@ -97,8 +98,21 @@ export const judge = (doc: PipelineDocument, config: QualityConfig): StageOutcom
   return kept(withMeasures)
 }
 
-export const qualityStage = (config: QualityConfig): Stage => ({
+/** The thresholds file named by ACERVO_QUALITY_THRESHOLDS (default: the bundled one), read once per run. */
+export const qualityConfig: Config.Config<QualityConfig> = Config.option(Config.string("ACERVO_QUALITY_THRESHOLDS")).pipe(
+  Config.withDescription("JSON file of per-language quality thresholds (default: stages/quality/thresholds.json)"),
+  Config.mapOrFail((path) => {
+    const file = Option.getOrUndefined(path)
+    return Either.try({
+      try: () => loadQualityConfig(file),
+      catch: (e) => `ACERVO_QUALITY_THRESHOLDS: ${file ?? "stages/quality/thresholds.json"} is not a readable thresholds file (${(e as Error).message}); fix it or unset the variable`
+    }).pipe(Either.mapLeft((message) => ConfigError.InvalidData([], message)))
+  })
+)
+
+export const qualityStage = defineStage({
   name: "quality",
-  describe: "language-aware heuristics: length, word length, symbols, digits, repetition, markup and tables, menus, mojibake, OCR confidence",
-  process: (chunk) => Effect.sync(() => chunk.map((doc) => judge(doc, config)))
+  config: qualityConfig,
+  describe: () => "language-aware heuristics: length, word length, symbols, digits, repetition, markup and tables, menus, mojibake, OCR confidence",
+  pure: (config) => (doc) => judge(doc, config)
 })

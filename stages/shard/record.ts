@@ -1,6 +1,6 @@
 import { Schema } from "effect"
-import type { KeptRow, SourceRow } from "../../pipeline/catalog/catalog.ts"
-import type { DocumentFields } from "../../pipeline/batch/schema.ts"
+import type { KeptRow, SourceRow } from "../../catalog/catalog.ts"
+import type { DocumentFields } from "../../domain/batch-schema.ts"
 
 const Source = Schema.Struct({
   institution: Schema.String,

@@ -5,19 +5,19 @@ import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
 import Database from "better-sqlite3"
 import { submitBatch } from "../../pipeline/batch/submit.ts"
-import { Catalog } from "../../pipeline/catalog/catalog.ts"
-import { migrations } from "../../pipeline/catalog/migrations.ts"
+import { Catalog } from "../../catalog/catalog.ts"
+import { migrations } from "../../catalog/migrations.ts"
 import { processPending } from "../../pipeline/run.ts"
 import { writeRelease } from "../../pipeline/release.ts"
 import { statusReport } from "../../pipeline/status.ts"
 import { verifyRelease } from "../../manifests/verify.ts"
 import type { ReleaseRecord } from "../../stages/shard/record.ts"
-import type { AcervoSettings, Settings } from "../../pipeline/config.ts"
-import type { Progress } from "../../pipeline/progress.ts"
+import type { AcervoSettings } from "../../pipeline/config.ts"
 import { fixture, sampleBatches, sampleBatchNames, tempDir, withApp } from "../helpers.ts"
+import type { AppServices } from "../helpers.ts"
 
-const run = <A, E, R extends Catalog | Settings | Progress>(home: string, effect: Effect.Effect<A, E, R>, overrides: Partial<AcervoSettings> = {}) =>
-  Effect.runPromise(withApp(home, overrides)(effect) as Effect.Effect<A, unknown>)
+const run = <A, E, R extends AppServices>(home: string, effect: Effect.Effect<A, E, R>, overrides: Partial<AcervoSettings> = {}, environment: Record<string, string> = {}) =>
+  Effect.runPromise(withApp(home, overrides, environment)(effect) as Effect.Effect<A, unknown>)
 
 const submitAll = (home: string, names: ReadonlyArray<string>) =>
   run(home, Effect.forEach(names, (n) => submitBatch(join(sampleBatches, n))))

@@ -4,15 +4,14 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
 import { submitBatch } from "../../pipeline/batch/submit.ts"
-import { Catalog } from "../../pipeline/catalog/catalog.ts"
+import { Catalog } from "../../catalog/catalog.ts"
 import type { AcervoSettings } from "../../pipeline/config.ts"
-import { defaultDedupSettings } from "../../pipeline/config.ts"
-import { evaluateDedup, evaluationBatch } from "../../pipeline/dedup-eval.ts"
-import { loadReferenceTexts } from "../../pipeline/reference-texts.ts"
+import { evaluateDedup, evaluationBatch } from "../../bench/dedup-eval.ts"
+import { loadReferenceTexts } from "../../bench/reference-texts.ts"
 import { writeRelease } from "../../pipeline/release.ts"
 import { processPending } from "../../pipeline/run.ts"
 import { bandBuckets, candidateProbability, jaccard, shingles, signature } from "../../stages/dedup/minhash.ts"
-import { defaultPlantOptions, plantCorpus, type PlantedPair } from "../../stages/dedup/plant.ts"
+import { defaultPlantOptions, plantCorpus, type PlantedPair } from "../../bench/dedup-plant.ts"
 import type { ReleaseRecord } from "../../stages/shard/record.ts"
 import { tempDir, withApp } from "../helpers.ts"
 
@@ -56,8 +55,8 @@ describe("MinHash over dedup-key shingles", () => {
   })
 })
 
-const run = <A, E>(home: string, effect: Effect.Effect<A, E, any>, overrides: Partial<AcervoSettings> = {}) =>
-  Effect.runPromise(withApp(home, overrides)(effect) as Effect.Effect<A, unknown>)
+const run = <A, E>(home: string, effect: Effect.Effect<A, E, any>, overrides: Partial<AcervoSettings> = {}, environment: Record<string, string> = {}) =>
+  Effect.runPromise(withApp(home, overrides, environment)(effect) as Effect.Effect<A, unknown>)
 
 const batch = (institution: string, id: string, docs: ReadonlyArray<Record<string, unknown>>) => {
   const dir = join(tempDir(), id)
@@ -113,12 +112,12 @@ describe("near-duplicate detection across batches", () => {
 
   it("follows a configured survivor rule: a preferred institution's later copy replaces the earlier survivor", async () => {
     const home = tempDir()
-    const prefer = { dedup: { ...defaultDedupSettings, survivor: ["institution" as const], preferredInstitutions: ["biblioteca"] } }
-    await run(home, submitBatch(batch("universidad", "u1", [{ id: "pipa", text: original }])), prefer)
-    await run(home, processPending, prefer)
-    await run(home, submitBatch(batch("biblioteca", "b1", [{ id: "pipa-bn", text: copy }])), prefer)
-    const second = await run(home, processPending, prefer)
-    expect(second.demoted).toBe(1)
+    const prefer = { ACERVO_DEDUP_SURVIVOR: "institution", ACERVO_DEDUP_PREFERRED_INSTITUTIONS: "biblioteca" }
+    await run(home, submitBatch(batch("universidad", "u1", [{ id: "pipa", text: original }])), {}, prefer)
+    await run(home, processPending, {}, prefer)
+    await run(home, submitBatch(batch("biblioteca", "b1", [{ id: "pipa-bn", text: copy }])), {}, prefer)
+    const second = await run(home, processPending, {}, prefer)
+    expect(second.counts["demoted"]).toBe(1)
     const rows = await documents(home)
     const bn = rows.find((r) => r.local_id === "pipa-bn")!
     expect(bn.status).toBe("kept")
@@ -153,7 +152,7 @@ describe("near-duplicate detection across batches", () => {
     await run(home, submitBatch(batch("universidad", "u1", [{ id: "pipa", text: original }])))
     await run(home, processPending)
     await run(home, submitBatch(batch("biblioteca", "b1", [{ id: "pipa-bn", text: copy }])))
-    const refused = await run(home, Effect.flip(processPending), { dedup: { ...defaultDedupSettings, rows: 4 } })
+    const refused = await run(home, Effect.flip(processPending), {}, { ACERVO_DEDUP_ROWS: "4" })
     expect(String((refused as { message: string }).message)).toMatch(/built with MinHash parameters .*"rows":8.*ACERVO_DEDUP_ROWS/)
     expect((await documents(home)).map((r) => r.local_id)).toEqual(["pipa"])
   })

@@ -2,10 +2,10 @@ import { Chunk, Effect, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import type { DocumentFields } from "../../pipeline/batch/schema.ts"
+import type { DocumentFields } from "../../domain/batch-schema.ts"
 import { readerFor } from "../../stages/ingest/readers/index.ts"
 import type { FileToRead } from "../../stages/ingest/reader.ts"
-import type { PipelineDocument } from "../../stages/stage.ts"
+import type { PipelineDocument } from "../../domain/document.ts"
 import { fixture, tempDir } from "../helpers.ts"
 
 const read = async (storedPath: string, fields: DocumentFields = {}, maxDepth = 256) => {

@@ -3,7 +3,7 @@ import { documentFrom, type FileToRead } from "../../stages/ingest/reader.ts"
 import { gateDocument } from "../../stages/gate/gate.ts"
 import { resolveLicense } from "../../licenses/expression.ts"
 import { defaultRegistry } from "../../licenses/partner-licenses.ts"
-import type { DocumentFields } from "../../pipeline/batch/schema.ts"
+import type { DocumentFields } from "../../domain/batch-schema.ts"
 
 const file: FileToRead = {
   fileId: 1, institution: "test", batchId: "b", batchSeq: 1, path: "a.txt", storedPath: "/dev/null",

@@ -1,11 +1,10 @@
-import { Effect, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { defaultDedupSettings, type AcervoSettings } from "../../pipeline/config.ts"
-import type { DocumentFields } from "../../pipeline/batch/schema.ts"
+import type { LangidConfig } from "../../stages/langid/config.ts"
+import type { DocumentFields } from "../../domain/batch-schema.ts"
 import { documentFrom, type FileToRead } from "../../stages/ingest/reader.ts"
-import { evaluate } from "../../stages/langid/eval.ts"
+import { evaluate } from "../../bench/langid-eval.ts"
 import { foldOrthography, scoringText } from "../../stages/langid/fold.ts"
 import { identify, MissingProfiles, scorerFor } from "../../stages/langid/identify.ts"
 import { langidStage, reconcileLanguage } from "../../stages/langid/langid.ts"
@@ -13,14 +12,10 @@ import { loadProfiles } from "../../stages/langid/profile.ts"
 import { lineSegments } from "../../stages/langid/segments.ts"
 import { buildProfile, readTrainingFile } from "../../stages/langid/train.ts"
 import { langidTargets } from "../../pipeline/cli/langid-commands.ts"
-import { fixture, projectRoot, sampleBatches } from "../helpers.ts"
+import { applyPure, fixture, projectRoot, sampleBatches } from "../helpers.ts"
 
 const defaultCandidates = ["spa", "por", "arn", "rap", "glg", "cat", "ast", "eng", "quz", "quy", "ayr", "gug", "tah", "mri", "haw", "smo", "rar"]
-const settings: AcervoSettings = {
-  home: "", chunkDocuments: 10, maxDocumentBytes: 1e6, shardMaxBytes: 1e6, langidCandidates: defaultCandidates,
-  langidSegments: 64, langidDominantShare: 0.6, langMismatchAction: "flag", langMismatchMinChars: 200, profiles: ["open", "noncommercial"], dedup: defaultDedupSettings,
-  maxArchiveBytes: 1e9, maxArchiveRatio: 100, maxXmlDepth: 256, qualityThresholds: undefined, sourceDateEpoch: Option.none()
-}
+const settings: LangidConfig = { candidates: defaultCandidates, segments: 64, dominantShare: 0.6, mismatchAction: "flag", mismatchMinChars: 200 }
 const options = { candidates: defaultCandidates, segments: 64, dominantShare: 0.6 }
 const file: FileToRead = {
   fileId: 1, institution: "test", batchId: "b", batchSeq: 1, path: "a.txt", storedPath: "/dev/null",
@@ -154,7 +149,7 @@ describe("declared and detected", () => {
   })
 
   it("excludes a confident mismatch when configured to", () => {
-    const outcome = reconcileLanguage(doc(portuguese, { language: "spa" }), { ...settings, langMismatchAction: "exclude" })
+    const outcome = reconcileLanguage(doc(portuguese, { language: "spa" }), { ...settings, mismatchAction: "exclude" })
     expect(outcome).toMatchObject({ _tag: "Excluded", reason: { stage: "langid", code: "lang-mismatch" } })
   })
 
@@ -164,7 +159,7 @@ describe("declared and detected", () => {
   })
 
   it("scores a declared Rapa Nui document with its own profile", async () => {
-    const [outcome] = await Effect.runPromise(langidStage(settings).process([doc(kieviet.join("\n"), { language: "rap" })]))
+    const [outcome] = applyPure(langidStage, settings, [doc(kieviet.join("\n"), { language: "rap" })])
     expect(outcome).toMatchObject({ _tag: "Kept", document: { flags: [], language: { lang: "rap", declared: "rap", detected: "rap" } } })
     expect(outcome!.document.language!.score).toBeGreaterThan(0.5)
   })

@@ -1,11 +1,10 @@
-import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { readFileSync } from "node:fs"
 import { normalizeStage, normalizeText } from "../../stages/normalize/normalize.ts"
-import { dedupKeyText } from "../../stages/normalize/dedup-key.ts"
+import { dedupKeyText } from "../../stages/dedup/dedup-key.ts"
 import { documentFrom, type FileToRead } from "../../stages/ingest/reader.ts"
 import { decodeText } from "../../stages/ingest/encoding.ts"
-import { fixture } from "../helpers.ts"
+import { applyPure, fixture } from "../helpers.ts"
 
 const file: FileToRead = {
   fileId: 1, institution: "test", batchId: "b", batchSeq: 1, path: "a.txt", storedPath: "/dev/null",
@@ -41,8 +40,8 @@ describe("normalize", () => {
     expect(dedupKeyText("la libertad")).not.toBe(dedupKeyText("la igualdad"))
   })
 
-  it("stage: keeps text with its hash and key, repairs mojibake with a flag, excludes what is left empty", async () => {
-    const outcomes = await Effect.runPromise(normalizeStage.process([doc("EducaciÃ³n pÃºblica"), doc("\u0000\u0007 \r\n"), doc("Marimari lamngen")]))
+  it("stage: keeps text with its hash, repairs mojibake with a flag, excludes what is left empty", async () => {
+    const outcomes = applyPure(normalizeStage, {}, [doc("EducaciÃ³n pÃºblica"), doc("\u0000\u0007 \r\n"), doc("Marimari lamngen")])
     expect(outcomes[0]).toMatchObject({ _tag: "Kept", document: { text: "Educación pública", flags: [{ code: "mojibake-repaired" }] } })
     expect(outcomes[0]!.document.textSha256).toMatch(/^[0-9a-f]{64}$/)
     expect(outcomes[1]).toMatchObject({ _tag: "Excluded", reason: { stage: "normalize", code: "empty-after-normalize" } })

@@ -1,15 +1,15 @@
-import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { redact } from "../../stages/pii/detectors.ts"
 import { validCnpj, validCpf, validCurp, validCuit, validRut } from "../../stages/pii/identifiers.ts"
 import { piiStage } from "../../stages/pii/pii.ts"
+import { applyPure } from "../helpers.ts"
 import { documentFrom, type FileToRead } from "../../stages/ingest/reader.ts"
-import { sha256Hex } from "../../pipeline/hashing.ts"
-import { evaluateQuality } from "../../stages/quality/eval.ts"
+import { sha256Hex } from "../../domain/hashing.ts"
+import { evaluateQuality } from "../../bench/quality-eval.ts"
 import { judge, loadQualityConfig } from "../../stages/quality/quality.ts"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { projectRoot } from "../../pipeline/project-root.ts"
+import { projectRoot } from "../../domain/project-root.ts"
 
 const file: FileToRead = { fileId: 1, institution: "i", batchId: "b", batchSeq: 1, path: "a.txt", storedPath: "", sha256: "", bytes: 0, documentId: undefined, fields: {}, doneUnits: 0 }
 
@@ -67,7 +67,7 @@ describe("pii redaction", () => {
 
   it("stage: passes on only the redacted text, with its hash and the counts", async () => {
     const doc = documentFrom(file, { localId: "a", line: 0, fields: {}, text: "Escriba a ana@ufro.cl.", encoding: "utf-8", rawBytes: 0 })
-    const [outcome] = await Effect.runPromise(piiStage.process([doc]))
+    const [outcome] = applyPure(piiStage, {}, [doc])
     expect(outcome!.document.text).toBe("Escriba a <EMAIL>.")
     expect(outcome!.document.textSha256).toBe(sha256Hex("Escriba a <EMAIL>."))
     expect(outcome!.document.pii).toEqual({ EMAIL: 1 })

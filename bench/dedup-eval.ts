@@ -3,19 +3,18 @@ import { copyFileSync, createReadStream, mkdirSync, writeFileSync } from "node:f
 import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { dedupStage } from "../stages/dedup/dedup.ts"
-import { scoreDedup, type DedupDecision, type DedupEvaluation } from "../stages/dedup/eval.ts"
-import type { PlantedPair } from "../stages/dedup/plant.ts"
+import { scoreDedup, type DedupDecision, type DedupEvaluation } from "./dedup-score.ts"
+import type { PlantedPair } from "./dedup-plant.ts"
 import { gateStage } from "../stages/gate/gate.ts"
 import { normalizeStage } from "../stages/normalize/normalize.ts"
-import { submitBatch } from "./batch/submit.ts"
-import { Catalog } from "./catalog/catalog.ts"
-import type { AcervoSettings } from "./config.ts"
-import { Settings } from "./config.ts"
-import { InputNotFound, UsageError } from "./errors.ts"
-import { processPendingWith } from "./run.ts"
+import { submitBatch } from "../pipeline/batch/submit.ts"
+import { Catalog } from "../catalog/catalog.ts"
+import { stageConfig } from "../pipeline/config.ts"
+import { InputNotFound, UsageError } from "../pipeline/errors.ts"
+import { processPendingWith } from "../pipeline/run.ts"
 
 /** The stages a dedup evaluation runs: what dedup needs before it, and the gate that settles survivors. */
-export const dedupEvaluationStages = (settings: AcervoSettings, now: Date) => [normalizeStage, dedupStage(settings.dedup), gateStage(settings, now)]
+export const dedupEvaluationStages = [normalizeStage, dedupStage, gateStage]
 
 const PlantedPairLine = Schema.Struct({
   a: Schema.String,
@@ -85,9 +84,9 @@ export const evaluationBatch = (dir: string, id: string, documents?: string) => 
  */
 export const evaluateDedup = (batchDir: string, pairs: ReadonlyArray<PlantedPair>) =>
   Effect.gen(function* () {
-    const settings = yield* Settings
+    const settings = yield* stageConfig(dedupStage)
     yield* submitBatch(batchDir)
     const summary = yield* processPendingWith(dedupEvaluationStages)
     const decisions = yield* dedupDecisions
-    return { summary, evaluation: scoreDedup(decisions, pairs, settings.dedup.jaccard) as DedupEvaluation }
+    return { summary, evaluation: scoreDedup(decisions, pairs, settings.jaccard) as DedupEvaluation }
   })

@@ -1,4 +1,4 @@
-import type { CopyKind, PlantedPair } from "./plant.ts"
+import type { CopyKind, PlantedPair } from "./dedup-plant.ts"
 
 /** What the pipeline decided for one evaluated document. */
 export interface DedupDecision {

@@ -131,5 +131,12 @@ export const migrations = {
       created_at TEXT NOT NULL,
       revoked_at TEXT
     )`
+  ),
+  "0006_stage_seam": statements(
+    // The word shingles of indexed documents (sorted 32-bit hashes, little-endian), so that
+    // verifying a near-duplicate candidate reads 4 bytes a word instead of re-shingling its text.
+    `CREATE TABLE dedup_shingles (record_id TEXT PRIMARY KEY, shingles BLOB NOT NULL) WITHOUT ROWID`,
+    // Values of the record fields that stages declare (tokens, …), as canonical JSON.
+    `ALTER TABLE documents ADD COLUMN annotations_json TEXT`
   )
 }

@@ -1,6 +1,6 @@
-import { loadReferenceTexts } from "../../pipeline/reference-texts.ts"
-import { seededRandom } from "../../pipeline/seeded-random.ts"
-import { defaultMinHashParams, jaccard, type MinHashParams, shingles } from "./minhash.ts"
+import { loadReferenceTexts } from "./reference-texts.ts"
+import { seededRandom } from "./seeded-random.ts"
+import { defaultMinHashParams, jaccard, type MinHashParams, shingles } from "../stages/dedup/minhash.ts"
 
 /**
  * A generator of planted duplicates over the real texts in `corpora/reference/` (ELTeC novels,

@@ -4,15 +4,14 @@ import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
 import { Effect, Layer } from "effect"
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import type { BagInfo } from "../batch/bagit.ts"
-import type { DocumentFields } from "../batch/schema.ts"
-import { CatalogError } from "../errors.ts"
-import { canonicalJson } from "../hashing.ts"
-import type { FileToRead } from "../../stages/ingest/reader.ts"
-import type { Demotion } from "../../stages/dedup/dedup.ts"
-import { noiseOf, type SurvivorFacts } from "../../stages/dedup/survivor.ts"
-import type { Note, StageOutcome } from "../../stages/stage.ts"
+import type { BagInfo } from "../pipeline/batch/bagit.ts"
+import type { DocumentFields } from "../domain/batch-schema.ts"
+import { CatalogError } from "../pipeline/errors.ts"
+import { canonicalJson } from "../domain/hashing.ts"
+import type { FileToRead } from "../stages/ingest/reader.ts"
+import type { Note, StageOutcome } from "../domain/document.ts"
 import { chainHash, firstBrokenEntry, GENESIS_HASH, type LedgerRow } from "./ledger.ts"
+import { dedupIndexLayer } from "./dedup-index.ts"
 import { migrations } from "./migrations.ts"
 
 export interface BatchRow {
@@ -82,18 +81,6 @@ export interface SourceRow {
   readonly similarity: number | null
   /** The copy's stored text, for its similarity with the survivor. */
   readonly body: string | null
-}
-
-/** A document in the LSH index, with what near-duplicate verification needs. */
-export interface IndexedDocument {
-  readonly record_id: string
-  readonly status: string
-  readonly duplicate_of: string | null
-}
-
-export interface StoredSurvivor {
-  readonly facts: SurvivorFacts
-  readonly dedupKey: string
 }
 
 export interface FileProgress {
@@ -234,71 +221,11 @@ const make = Effect.gen(function* () {
       Effect.mapError(fail("checking record ids"))
     )
 
-  const dedupSurvivors = (keys: ReadonlyArray<string>) =>
-    inList(keys, (vs) => sql`SELECT dedup_key, survivor FROM dedup_keys WHERE ${sql.in("dedup_key", vs)}`).pipe(
-      Effect.map((rows) => new Map(rows.map((r) => [r["dedup_key"] as string, r["survivor"] as string]))),
-      Effect.mapError(fail("looking up dedup keys"))
-    )
-
-  const lshCandidates = (buckets: ReadonlyArray<number>) =>
-    inList(buckets, (vs) => sql`SELECT bucket, record_id FROM lsh_buckets WHERE ${sql.in("bucket", vs)}`).pipe(
-      Effect.map((rows) => rows as unknown as ReadonlyArray<{ bucket: number; record_id: string }>),
-      Effect.mapError(fail("looking up near-duplicate candidates"))
-    )
-
-  const indexedDocuments = (ids: ReadonlyArray<string>) =>
-    inList(ids, (vs) => sql`SELECT record_id, status, duplicate_of FROM documents WHERE ${sql.in("record_id", vs)}`).pipe(
-      Effect.map((rows) => rows as unknown as ReadonlyArray<IndexedDocument>),
-      Effect.mapError(fail("reading near-duplicate candidates"))
-    )
-
-  const documentTexts = (ids: ReadonlyArray<string>) =>
-    inList(ids, (vs) => sql`SELECT d.record_id, t.body FROM documents d JOIN texts t ON t.sha256 = d.text_sha256 WHERE ${sql.in("d.record_id", vs)}`).pipe(
-      Effect.map((rows) => new Map(rows.map((r) => [r["record_id"] as string, r["body"] as string]))),
-      Effect.mapError(fail("reading near-duplicate candidates' texts"))
-    )
-
-  const survivorFacts = (ids: ReadonlyArray<string>) =>
-    inList(
-      ids,
-      (vs) => sql`SELECT d.record_id, d.batch_seq, b.institution, d.path, d.line, d.fields_json, d.quality_json, d.dedup_key
-                  FROM documents d JOIN batches b ON b.seq = d.batch_seq WHERE ${sql.in("d.record_id", vs)}`
-    ).pipe(
-      Effect.map((rows) =>
-        rows.map((r): StoredSurvivor => {
-          const quality = r["quality_json"] ? (JSON.parse(r["quality_json"] as string) as Record<string, unknown>) : null
-          return {
-            dedupKey: r["dedup_key"] as string,
-            facts: {
-              recordId: r["record_id"] as string,
-              batchSeq: r["batch_seq"] as number,
-              institution: r["institution"] as string,
-              path: r["path"] as string,
-              line: r["line"] as number,
-              kind: (JSON.parse(r["fields_json"] as string) as DocumentFields).kind ?? null,
-              noise: noiseOf(quality),
-              words: typeof quality?.["words"] === "number" ? quality["words"] : 0
-            }
-          }
-        })
-      ),
-      Effect.mapError(fail("reading survivors"))
-    )
-
-  /** The MinHash parameters the LSH index was built with, set on first use; undefined when empty. */
-  const dedupIndexParams = sql<{ params_json: string }>`SELECT params_json FROM dedup_index WHERE id = 1`.pipe(
-    Effect.map((rows) => rows[0]?.params_json),
-    Effect.mapError(fail("reading the near-duplicate index"))
-  )
-
-  const setDedupIndexParams = (paramsJson: string) =>
-    sql`INSERT OR REPLACE INTO dedup_index ${sql.insert({ id: 1, params_json: paramsJson })}`.pipe(Effect.mapError(fail("recording the near-duplicate index")))
-
   const noteRows = (recordId: string, kind: "exclusion" | "flag", notes: ReadonlyArray<Note>) =>
     notes.map((n) => ({ record_id: recordId, kind, stage: n.stage, code: n.code, detail: n.detail }))
 
   /** Writes one processed chunk and the files' progress in one transaction: all of it or none. */
-  const persistChunk = (runId: number, entries: ReadonlyArray<StageOutcome>, progress: ReadonlyArray<FileProgress>, demotions: ReadonlyArray<Demotion> = []) =>
+  const persistChunk = (runId: number, entries: ReadonlyArray<StageOutcome>, progress: ReadonlyArray<FileProgress>) =>
     sql
       .withTransaction(
         Effect.gen(function* () {
@@ -336,6 +263,7 @@ const make = Effect.gen(function* () {
                 fields_json: canonicalJson(d.fields),
                 pii_json: d.pii ? canonicalJson(d.pii) : null,
                 quality_json: d.quality ? canonicalJson(d.quality) : null,
+                annotations_json: d.annotations ? canonicalJson(d.annotations) : null,
                 run_id: runId
               }
             })
@@ -350,20 +278,6 @@ const make = Effect.gen(function* () {
               .filter((outcome) => outcome.document.textSha256 && (outcome._tag === "Kept" || outcome.document.duplicateOf))
               .map((outcome) => ({ sha256: outcome.document.textSha256!, body: outcome.document.text }))
             for (const t of texts) yield* sql`INSERT OR IGNORE INTO texts ${sql.insert(t)}`
-            const indexed = page.filter(
-              (outcome) => outcome.document.dedupKey && (outcome._tag === "Kept" || (outcome.reason.code === "near-duplicate" && outcome.document.duplicateOf))
-            )
-            const keys = indexed.map((outcome) => ({ dedup_key: outcome.document.dedupKey!, survivor: outcome.document.duplicateOf ?? outcome.document.recordId }))
-            if (keys.length > 0) yield* sql`INSERT OR IGNORE INTO dedup_keys ${sql.insert(keys)}`
-            const bucketRows = indexed.flatMap((outcome) => (outcome.document.lshBuckets ?? []).map((bucket) => ({ bucket, record_id: outcome.document.recordId })))
-            for (let j = 0; j < bucketRows.length; j += 400) yield* sql`INSERT OR IGNORE INTO lsh_buckets ${sql.insert(bucketRows.slice(j, j + 400))}`
-          }
-          for (const d of demotions) {
-            yield* sql`UPDATE documents SET status = 'excluded', stage = 'dedup', reason_code = ${d.code}, duplicate_of = ${d.survivor}, similarity = ${d.similarity}
-                       WHERE record_id = ${d.recordId} AND status = 'kept'`
-            yield* sql`INSERT INTO notes ${sql.insert({ record_id: d.recordId, kind: "exclusion", stage: "dedup", code: d.code, detail: d.detail })}`
-            yield* sql`UPDATE documents SET duplicate_of = ${d.survivor} WHERE duplicate_of = ${d.recordId}`
-            yield* sql`UPDATE dedup_keys SET survivor = ${d.survivor} WHERE survivor = ${d.recordId}`
           }
           for (const p of progress) {
             yield* sql`UPDATE files SET done_units = ${p.units}, status = ${p.done ? "done" : "pending"} WHERE id = ${p.fileId}`
@@ -518,14 +432,9 @@ const make = Effect.gen(function* () {
     pendingFiles,
     countPendingFiles,
     existingRecordIds,
-    dedupSurvivors,
-    lshCandidates,
-    indexedDocuments,
-    documentTexts,
-    survivorFacts,
-    dedupIndexParams,
-    setDedupIndexParams,
     persistChunk,
+    /** Runs `effect` in one transaction with whatever else it writes to this catalog. */
+    transaction: <A, E, R>(effect: Effect.Effect<A, E, R>) => sql.withTransaction(effect).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(fail("saving processed documents")(e)))),
     startRun,
     finishRun,
     keptPage,
@@ -559,5 +468,5 @@ export const catalogLayer = (home: string) => {
     Layer.orDie,
     Layer.provideMerge(client)
   )
-  return Catalog.Default.pipe(Layer.provideMerge(migrated))
+  return Layer.mergeAll(Catalog.Default, dedupIndexLayer).pipe(Layer.provideMerge(migrated))
 }

@@ -1,5 +1,18 @@
 import { Either, ParseResult, Schema } from "effect"
-import type { BatchProblem } from "../errors.ts"
+
+/** One thing wrong with a submitted batch, phrased for the partner who packed it (CLI and server alike). */
+export const BatchProblem = Schema.Struct({
+  file: Schema.String,
+  path: Schema.String,
+  problem: Schema.String,
+  expected: Schema.String,
+  fatal: Schema.Boolean
+})
+export type BatchProblem = typeof BatchProblem.Type
+
+export const formatProblem = (p: BatchProblem): string =>
+  `${p.fatal ? "error" : "warning"}: ${p.file}${p.path ? ` at ${p.path}` : ""}: ${p.problem}${p.expected ? ` (expected ${p.expected})` : ""}`
+
 
 const renderPath = (path: ReadonlyArray<PropertyKey>): string =>
   "$" + path.map((k) => (typeof k === "number" ? `[${k}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(String(k)) ? `.${String(k)}` : `[${JSON.stringify(String(k))}]`)).join("")

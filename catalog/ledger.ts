@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex } from "../hashing.ts"
+import { canonicalJson, sha256Hex } from "../domain/hashing.ts"
 
 export const GENESIS_HASH = "0".repeat(64)
 

@@ -6,13 +6,13 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync
 import { request } from "node:http"
 import { join } from "node:path"
 import * as tar from "tar"
-import { appLayer } from "./cli/layers.ts"
-import { Progress } from "./progress.ts"
-import { projectRoot } from "./project-root.ts"
+import { appLayer } from "../pipeline/cli/layers.ts"
+import { Progress } from "../pipeline/progress.ts"
+import { projectRoot } from "../domain/project-root.ts"
 import { loadReferenceTexts } from "./reference-texts.ts"
 import { seededRandom } from "./seeded-random.ts"
-import { createToken } from "./server/tokens.ts"
-import { table } from "./status.ts"
+import { createToken } from "../pipeline/server/tokens.ts"
+import { table } from "../pipeline/status.ts"
 
 const FILES_PER_BATCH = 10
 

@@ -113,7 +113,9 @@ export const dedupKeyText = (text: string): string => utf16.decode(foldedUnits(t
 export const dedupKeyUnits = (text: string): Uint16Array => foldedUnits(text)
 
 /** SHA-256 of the folded text (its UTF-16LE code units): the dedup key. */
-export const dedupKeyHash = (text: string): string => {
-  const units = foldedUnits(text)
+export const dedupKeyHash = (text: string): string => dedupKeyHashOfUnits(foldedUnits(text))
+
+/** SHA-256 of folded code units. */
+export const dedupKeyHashOfUnits = (units: Uint16Array): string => {
   return createHash("sha256").update(new Uint8Array(units.buffer, units.byteOffset, units.byteLength)).digest("hex")
 }

@@ -1,14 +1,14 @@
 import { Effect } from "effect"
 import iconv from "iconv-lite"
-import { settingsConfig, type AcervoSettings } from "../../pipeline/config.ts"
-import type { DocumentFields } from "../../pipeline/batch/schema.ts"
-import { loadReferenceTexts } from "../../pipeline/reference-texts.ts"
-import { seededRandom } from "../../pipeline/seeded-random.ts"
-import { documentFrom, type FileToRead } from "../ingest/reader.ts"
-import { reconcileLanguage } from "../langid/langid.ts"
-import { normalizeText } from "../normalize/normalize.ts"
-import type { PipelineDocument } from "../stage.ts"
-import { judge, loadQualityConfig } from "./quality.ts"
+import { langidConfig, type LangidConfig } from "../stages/langid/config.ts"
+import type { DocumentFields } from "../domain/batch-schema.ts"
+import { loadReferenceTexts } from "./reference-texts.ts"
+import { seededRandom } from "./seeded-random.ts"
+import { documentFrom, type FileToRead } from "../stages/ingest/reader.ts"
+import { reconcileLanguage } from "../stages/langid/langid.ts"
+import { normalizeText } from "../stages/normalize/normalize.ts"
+import type { PipelineDocument } from "../domain/document.ts"
+import { judge, qualityConfig, type QualityConfig } from "../stages/quality/quality.ts"
 
 export interface EvalDocument {
   readonly text: string
@@ -119,8 +119,7 @@ export const buildEvalSets = async (): Promise<ReadonlyArray<EvalSet>> => {
 }
 
 /** Runs each set through normalize, langid and quality, as the pipeline does, and counts outcomes. */
-export const evaluateQuality = async (settings: AcervoSettings = Effect.runSync(settingsConfig)): Promise<ReadonlyArray<EvalResult>> => {
-  const config = loadQualityConfig(settings.qualityThresholds)
+export const evaluateQuality = async (settings: LangidConfig = Effect.runSync(langidConfig), config: QualityConfig = Effect.runSync(qualityConfig)): Promise<ReadonlyArray<EvalResult>> => {
   const file: FileToRead = { fileId: 0, institution: "eval", batchId: "eval", batchSeq: 0, path: "eval", storedPath: "", sha256: "", bytes: 0, documentId: undefined, fields: {}, doneUnits: 0 }
   const sets = await buildEvalSets()
   return sets.map((set) => {

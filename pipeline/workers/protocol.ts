@@ -1,0 +1,17 @@
+import { Schema } from "effect"
+
+/**
+ * One chunk of documents for a worker: every stage's pure part runs on it there. Documents and
+ * results travel as structured clones (typed arrays included), not as JSON, so nothing here
+ * re-encodes them; the configurations are each stage's resolved `Config`, plain data.
+ */
+export class PureChunk extends Schema.TaggedRequest<PureChunk>()("PureChunk", {
+  failure: Schema.String,
+  success: Schema.Unknown,
+  payload: {
+    /** The stages whose pure parts run, by name, in the stage list's order. */
+    stages: Schema.Array(Schema.String),
+    configs: Schema.Array(Schema.Unknown),
+    documents: Schema.Array(Schema.Unknown)
+  }
+}) {}

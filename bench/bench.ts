@@ -7,7 +7,8 @@ import { ManagedRuntime } from "effect"
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { once } from "node:events"
 import { spawnSync } from "node:child_process"
-import { availableParallelism } from "node:os"
+import { availableParallelism, loadavg } from "node:os"
+import { sha256Hex } from "../domain/hashing.ts"
 import { join } from "node:path"
 import { identify } from "../stages/langid/identify.ts"
 import { createGzip, constants } from "node:zlib"
@@ -187,6 +188,60 @@ const benchLangid = async () => {
   )
 }
 
+/**
+ * Submit, process and release `corpus` in a fresh home with `workers` worker threads; the table of
+ * phases and stages (stage seconds are summed over the threads that did the work), CPU time and
+ * peak RSS of the whole process, worker threads included.
+ */
+const benchPipeline = async (corpus: string, mb: number, workers: number) => {
+  const home = join(work, `home-${workers}`)
+  const out = join(work, `releases-${workers}`)
+  rmSync(home, { recursive: true, force: true })
+  rmSync(out, { recursive: true, force: true })
+  const load = loadavg().map((l) => l.toFixed(2)).join(" ")
+  global.gc?.()
+  peakRss = process.memoryUsage().rss
+  const runtime = ManagedRuntime.make(appLayer({ home, workers }, Progress.stderr()))
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  await runtime.runPromise(submitBatch(corpus))
+  const t1 = performance.now()
+  const summary = await runtime.runPromise(processPending)
+  const t2 = performance.now()
+  const release = await runtime.runPromise(writeRelease({ name: "bench", outDir: out, profiles: ["open", "noncommercial"] }))
+  const t3 = performance.now()
+  const cpu = process.cpuUsage(cpu0)
+  await runtime.dispose()
+  peakRss = Math.max(peakRss, process.memoryUsage().rss)
+  const rate = (ms: number) => (ms > 0 ? (mb / (ms / 1000)).toFixed(1) : "–")
+  const rows: Array<Array<string | number>> = [["submit (hash, gzip check, store)", ((t1 - t0) / 1000).toFixed(2), rate(t1 - t0)]]
+  for (const s of summary.stages) {
+    if (s.stage === "ingest") continue
+    const where = s.pureMillis === 0 ? "main thread" : s.pureMillis === s.millis ? "workers" : "workers + main thread"
+    rows.push([`  ${s.stage} (${where})`, (s.millis / 1000).toFixed(2), rate(s.millis)])
+    if (s.pureMillis > 0 && s.pureMillis < s.millis) {
+      rows.push([`    of which pure part (workers)`, (s.pureMillis / 1000).toFixed(2), rate(s.pureMillis)])
+      rows.push([`    of which stateful part (main thread)`, ((s.millis - s.pureMillis) / 1000).toFixed(2), rate(s.millis - s.pureMillis)])
+    }
+  }
+  rows.push(["processing (all stages + catalog writes)", ((t2 - t1) / 1000).toFixed(2), rate(t2 - t1)])
+  rows.push(["release (shards, manifest)", ((t3 - t2) / 1000).toFixed(2), rate(t3 - t2)])
+  rows.push(["end to end", ((t3 - t0) / 1000).toFixed(2), rate(t3 - t0)])
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6
+  const tokens = summary.stages.find((s) => s.stage === "tokens")
+  const report = [
+    "",
+    `pipeline with ${workers} worker thread(s):`,
+    table(["phase / stage (stage seconds: CPU summed over threads)", "seconds", "MB/s"], rows),
+    `CPU time: ${cpuSeconds.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}) → ${(mb / cpuSeconds).toFixed(1)} MB per CPU-second`,
+    ...(tokens ? [`token counting: ${(tokens.characters / 1e6 / (tokens.millis / 1000)).toFixed(1)} M characters per CPU-second (one core)`] : []),
+    `peak RSS (whole process, workers included): ${(peakRss / 1024 / 1024).toFixed(0)} MB`,
+    `node ${process.version}, ${process.platform}/${process.arch}`
+  ].join("\n")
+  const shardsSha256 = sha256Hex(release.manifest.shards.map((s) => `${s.path} ${s.sha256}`).join("\n"))
+  return { report, summary, load, seconds: (t3 - t0) / 1000, processSeconds: (t2 - t1) / 1000, shardsSha256 }
+}
+
 const uploads = Number(arg("uploads", "20"))
 const uploadMb = Number(arg("upload-mb", "20"))
 
@@ -208,45 +263,28 @@ const main = async () => {
     return
   }
   const corpus = join(work, "corpus")
-  const home = join(work, "home")
-  const out = join(work, "releases")
   process.stderr.write(`generating ${targetMb} MB of documents from the sample texts in ${corpus} …\n`)
   const generated = await generate(corpus, targetMb)
-  rmSync(home, { recursive: true, force: true })
-  rmSync(out, { recursive: true, force: true })
-  const runtime = ManagedRuntime.make(appLayer({ home }, Progress.stderr()))
-  const cpu0 = process.cpuUsage()
-  const t0 = performance.now()
-  await runtime.runPromise(submitBatch(corpus))
-  const t1 = performance.now()
-  const summary = await runtime.runPromise(processPending)
-  const t2 = performance.now()
-  await runtime.runPromise(writeRelease({ name: "bench", outDir: out, profiles: ["open", "noncommercial"] }))
-  const t3 = performance.now()
-  const cpu = process.cpuUsage(cpu0)
-  await runtime.dispose()
-  clearInterval(sampler)
-  peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024)
   const mb = generated.bytes / 1e6
-  const rate = (ms: number) => (ms > 0 ? (mb / (ms / 1000)).toFixed(1) : "–")
-  const rows: Array<Array<string | number>> = [["submit (hash, gzip check, store)", ((t1 - t0) / 1000).toFixed(2), rate(t1 - t0)]]
-  for (const s of summary.stages) rows.push([`  ${s.stage}`, (s.millis / 1000).toFixed(2), rate(s.millis)])
-  rows.push(["processing (all stages + catalog writes)", ((t2 - t1) / 1000).toFixed(2), rate(t2 - t1)])
-  rows.push(["release (shards, manifest)", ((t3 - t2) / 1000).toFixed(2), rate(t3 - t2)])
-  rows.push(["end to end", ((t3 - t0) / 1000).toFixed(2), rate(t3 - t0)])
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6
+  const cores = availableParallelism()
+  const one = await benchPipeline(corpus, mb, 1)
+  const all = await benchPipeline(corpus, mb, cores)
+  clearInterval(sampler)
   console.log(
     [
       "",
-      `corpus: ${mb.toFixed(1)} MB of JSONL text, ${generated.documents} documents in ${generated.files} .jsonl.gz files; ${summary.kept} kept, ${summary.documents - summary.kept} excluded (${Object.entries(summary.excluded).map(([k, v]) => `${k} ${v}`).join(", ") || "none"})`,
+      `corpus: ${mb.toFixed(1)} MB of JSONL text, ${generated.documents} documents in ${generated.files} .jsonl.gz files; ${all.summary.kept} kept, ${all.summary.documents - all.summary.kept} excluded (${Object.entries(all.summary.excluded).map(([k, v]) => `${k} ${v}`).join(", ") || "none"})`,
+      `load average before each run: ${one.load} (1 worker), ${all.load} (${cores} workers)`,
+      one.report,
+      all.report,
       "",
-      table(["phase / stage", "seconds", "MB/s"], rows),
-      "",
-      `CPU time: ${cpuSeconds.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}) → ${(mb / cpuSeconds).toFixed(1)} MB per CPU-second`,
-      `peak RSS: ${(peakRss / 1024 / 1024).toFixed(0)} MB`,
-      `node ${process.version}, ${process.platform}/${process.arch}`
+      `${cores} workers against 1: end to end ×${(one.seconds / all.seconds).toFixed(2)}, processing ×${(one.processSeconds / all.processSeconds).toFixed(2)}; shards ${one.shardsSha256 === all.shardsSha256 ? "byte-identical" : "DIFFERENT"} (sha256 of all shard hashes ${all.shardsSha256.slice(0, 16)}…)`
     ].join("\n")
   )
+  if (process.argv.includes("--pipeline-only")) {
+    if (!process.argv.includes("--keep")) rmSync(work, { recursive: true, force: true })
+    return
+  }
   await benchLangid()
   await benchDedup(work, dedupMb)
   await benchServe(work, uploads, uploadMb)

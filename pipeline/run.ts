@@ -17,6 +17,8 @@ export interface StageStats {
   characters: number
   /** Milliseconds of work in the stage, summed over the threads that did it. */
   millis: number
+  /** Of which in its pure part, in the worker pool. */
+  pureMillis: number
   excluded: Record<string, number>
   flagged: Record<string, number>
 }
@@ -89,8 +91,8 @@ export const processPendingWith = (stages: ReadonlyArray<AnyStage<StageServices,
     const pureConfigs = stages.flatMap((s, i) => (s.pure ? [configs[i]] : []))
 
     const stats: Array<StageStats> = [
-      { stage: "ingest", documents: 0, characters: 0, millis: 0, excluded: {}, flagged: {} },
-      ...stages.map((s): StageStats => ({ stage: s.name, documents: 0, characters: 0, millis: 0, excluded: {}, flagged: {} }))
+      { stage: "ingest", documents: 0, characters: 0, millis: 0, pureMillis: 0, excluded: {}, flagged: {} },
+      ...stages.map((s): StageStats => ({ stage: s.name, documents: 0, characters: 0, millis: 0, pureMillis: 0, excluded: {}, flagged: {} }))
     ]
     const statsOf = new Map(stats.map((s) => [s.stage, s]))
     const ingestStats = stats[0]!
@@ -205,6 +207,7 @@ export const processPendingWith = (stages: ReadonlyArray<AnyStage<StageServices,
             mine.documents += s.documents
             mine.characters += s.characters
             mine.millis += s.millis
+            mine.pureMillis += s.millis
             for (const [code, n] of Object.entries(s.excluded)) bump(mine.excluded, code, n)
           }
           return { read, outcomes: result.outcomes }

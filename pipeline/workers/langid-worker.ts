@@ -1,8 +1,8 @@
 import { WorkerRunner } from "@effect/platform"
 import { NodeRuntime, NodeWorkerRunner } from "@effect/platform-node"
 import { Layer } from "effect"
-import { identifyJsonlLines } from "./jsonl.ts"
-import { IdentifyJsonlBatch } from "./worker-protocol.ts"
+import { identifyJsonlLines } from "../../stages/langid/jsonl.ts"
+import { IdentifyJsonlBatch } from "../../stages/langid/worker-protocol.ts"
 
 const IdentifierWorker = WorkerRunner.layerSerialized(IdentifyJsonlBatch, {
   IdentifyJsonlBatch: ({ lines, numbers, source, candidates, segments, dominantShare }) =>

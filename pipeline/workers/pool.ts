@@ -10,6 +10,13 @@ import { siblingModule, spawnModule } from "./spawn.ts"
 
 export class WorkerFailed extends Error {}
 
+/**
+ * Old-generation heap of one worker. Left to itself V8 lets each thread's heap grow to hundreds of
+ * MB of garbage before collecting; a bound makes it collect sooner. Chunks are a few MB, and the
+ * largest document (ACERVO_MAX_DOCUMENT_BYTES, 16 MB) fits many times over.
+ */
+const WORKER_HEAP_MB = 384
+
 /** Runs every stage's pure part on a chunk: in a pool of worker threads, or in place with none. */
 export interface PureWork {
   /** Worker threads; 0 when the pure parts run on the calling thread. */
@@ -36,7 +43,7 @@ export const purePoolLayer = Layer.scoped(
     const scope = yield* Effect.scope
     const pool = yield* Effect.cached(
       Worker.makePoolSerialized<PureChunk>({ size: workers }).pipe(
-        Effect.provide(NodeWorker.layer(() => spawnModule(siblingModule(import.meta.url, "worker")))),
+        Effect.provide(NodeWorker.layer(() => spawnModule(siblingModule(import.meta.url, "worker"), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } }))),
         Scope.extend(scope)
       )
     )

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs"
 import { join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { Worker as ThreadWorker } from "node:worker_threads"
+import { Worker as ThreadWorker, type WorkerOptions } from "node:worker_threads"
 import { projectRoot } from "../../domain/project-root.ts"
 
 const newestSource = () => {
@@ -31,11 +31,11 @@ const distIsFresh = () => {
  * A worker thread for a module: the compiled `.js` from dist/ when it is fresh, else the `.ts` with
  * tsx registered first in the thread (compiling the stages in every thread costs seconds).
  */
-export const spawnModule = (moduleUrl: URL) => {
-  if (!moduleUrl.pathname.endsWith(".ts")) return new ThreadWorker(moduleUrl)
+export const spawnModule = (moduleUrl: URL, options: WorkerOptions = {}) => {
+  if (!moduleUrl.pathname.endsWith(".ts")) return new ThreadWorker(moduleUrl, options)
   const compiled = join(projectRoot, "dist", relative(projectRoot, fileURLToPath(moduleUrl))).replace(/\.ts$/, ".js")
-  if (distIsFresh() && existsSync(compiled)) return new ThreadWorker(pathToFileURL(compiled))
-  return new ThreadWorker(`import('tsx/esm/api').then(({ register }) => { register(); import(${JSON.stringify(moduleUrl.href)}) })`, { eval: true })
+  if (distIsFresh() && existsSync(compiled)) return new ThreadWorker(pathToFileURL(compiled), options)
+  return new ThreadWorker(`import('tsx/esm/api').then(({ register }) => { register(); import(${JSON.stringify(moduleUrl.href)}) })`, { ...options, eval: true })
 }
 
 /** `name` (without extension) next to `importMetaUrl`, in the same flavour (.ts or .js) as the caller. */

@@ -68,6 +68,7 @@ export interface KeptRow {
   readonly profiles_json: string
   readonly fields_json: string
   readonly pii_json: string | null
+  readonly annotations_json: string | null
   readonly body: string
 }
 
@@ -305,7 +306,7 @@ const make = Effect.gen(function* () {
   /** Kept documents with their text, in release order, a page at a time (keyset on lang, id). */
   const keptPage = (after: { lang: string; recordId: string }, limit: number) =>
     sql<KeptRow>`SELECT d.record_id, b.institution, b.batch_id, b.submitted_at, d.local_id, d.path, d.lang, d.lang_score, d.langs_json,
-         d.text_sha256, d.license, d.license_use, d.attribution, d.profiles_json, d.fields_json, d.pii_json, t.body
+         d.text_sha256, d.license, d.license_use, d.attribution, d.profiles_json, d.fields_json, d.pii_json, d.annotations_json, t.body
        FROM documents d JOIN batches b ON b.seq = d.batch_seq JOIN texts t ON t.sha256 = d.text_sha256
        WHERE d.status = 'kept' AND (d.lang > ${after.lang} OR (d.lang = ${after.lang} AND d.record_id > ${after.recordId}))
        ORDER BY d.lang, d.record_id LIMIT ${limit}`.pipe(Effect.mapError(fail("reading kept documents")))
@@ -349,6 +350,14 @@ const make = Effect.gen(function* () {
   const keptByLanguage = sql<{ lang: string; n: number; chars: number }>`SELECT lang, count(*) AS n, sum(chars) AS chars FROM documents WHERE status = 'kept' GROUP BY lang ORDER BY lang`.pipe(
     Effect.mapError(fail("counting documents by language"))
   )
+
+  /** Sums of numeric record fields (`annotations_json`) over kept documents, by language. */
+  const annotationTotalsByLanguage = (name: string) => {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) return Effect.die(new Error(`record field name ${name} is not an identifier`))
+    return sql<{ lang: string; total: number | null }>`SELECT lang, sum(json_extract(annotations_json, ${"$." + name})) AS total FROM documents WHERE status = 'kept' GROUP BY lang ORDER BY lang`.pipe(
+      Effect.mapError(fail("summing record fields"))
+    )
+  }
 
   const latestRelease = sql<{ name: string; manifest_sha256: string; out_dir: string }>`SELECT name, manifest_sha256, out_dir FROM releases ORDER BY created_at DESC, rowid DESC LIMIT 1`.pipe(
     Effect.map((rows) => rows[0]),
@@ -444,6 +453,7 @@ const make = Effect.gen(function* () {
     batches,
     documentsByStage,
     keptByLanguage,
+    annotationTotalsByLanguage,
     latestRelease,
     release,
     recordRelease,

@@ -52,7 +52,11 @@ const FIELDS: ReadonlyArray<[string, string, string]> = [
   ["cluster_size", "sc:Integer", "copies of this text received, this one included"]
 ]
 
-export const croissantFor = (manifest: Manifest, options: { readonly url: string; readonly institutions: ReadonlyArray<string> }) => {
+export const croissantFor = (
+  manifest: Manifest,
+  options: { readonly url: string; readonly institutions: ReadonlyArray<string>; readonly declaredFields?: ReadonlyArray<{ readonly name: string; readonly type: "integer" | "number" | "string"; readonly description: string }> }
+) => {
+  const declared = (options.declaredFields ?? []).map((f): [string, string, string] => [f.name, f.type === "integer" ? "sc:Integer" : f.type === "number" ? "sc:Float" : "sc:Text", f.description])
   const licences = Object.keys(manifest.totals.by_license).sort()
   const pii = Object.entries(manifest.totals.pii).map(([type, n]) => `${n} ${type}`).join(", ")
   return {
@@ -87,7 +91,7 @@ export const croissantFor = (manifest: Manifest, options: { readonly url: string
         name: "records",
         description: "One line of a shard: a document and its provenance.",
         key: { "@id": "records/id" },
-        field: FIELDS.map(([name, dataType, description]) => ({
+        field: [...FIELDS, ...declared].map(([name, dataType, description]) => ({
           "@type": "cr:Field",
           "@id": `records/${name}`,
           name,

@@ -16,6 +16,15 @@ export type ShardEntry = typeof ShardEntry.Type
 
 const Tally = Schema.Struct({ documents: Count, characters: Count })
 
+/** A numeric record field a stage declares, summed over the release (e.g. `tokens`). */
+export const FieldTotal = Schema.Struct({
+  total: Schema.Number,
+  by_language: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  by_profile: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  by_institution: Schema.Record({ key: Schema.String, value: Schema.Number })
+})
+export type FieldTotal = typeof FieldTotal.Type
+
 /** `acervo-manifest/1`: what a release holds and where it came from (SPEC §5). */
 export const Manifest = Schema.Struct({
   format: Schema.Literal("acervo-manifest/1"),
@@ -33,7 +42,9 @@ export const Manifest = Schema.Struct({
     by_license: Schema.Record({ key: Schema.String, value: Tally }),
     by_institution: Schema.Record({ key: Schema.String, value: Tally }),
     by_profile: Schema.Record({ key: Schema.String, value: Tally }),
-    pii: Schema.Record({ key: Schema.String, value: Count })
+    pii: Schema.Record({ key: Schema.String, value: Count }),
+    /** Sums of the record fields stages declare as totals, by field name. */
+    fields: Schema.Record({ key: Schema.String, value: FieldTotal })
   }),
   excluded: Schema.Record({ key: Schema.String, value: Count }),
   flagged: Schema.Record({ key: Schema.String, value: Count }),

@@ -28,9 +28,9 @@ export interface VerifyReport {
 
 const decodeRecord = Schema.decodeUnknownEither(ReleaseRecord)
 
-/** Re-reads one shard: its bytes, hash, and every record in it. */
-/** Re-reads one shard: its bytes, hash, and every record in it. */
-const inspectShard = async (file: string, entry: ShardEntry, withdrawn: ReadonlyMap<string, string>, needsAttribution: Set<string>) => {
+/** Re-reads one shard: its bytes, hash, and every record in it, summing the numeric fields `summed`. */
+const inspectShard = async (file: string, entry: ShardEntry, withdrawn: ReadonlyMap<string, string>, needsAttribution: Set<string>, summed: ReadonlyArray<string>) => {
+  const sums: Record<string, number> = Object.fromEntries(summed.map((f) => [f, 0]))
   const problems: Array<string> = []
   const { digest: sha256, bytes } = await hashFile(file)
   const raw = createReadStream(file)
@@ -46,7 +46,9 @@ const inspectShard = async (file: string, entry: ShardEntry, withdrawn: Readonly
       records++
       let record: ReleaseRecord
       try {
-        const decoded = decodeRecord(JSON.parse(line))
+        const parsed = JSON.parse(line) as Record<string, unknown>
+        for (const f of summed) if (typeof parsed[f] === "number") sums[f]! += parsed[f] as number
+        const decoded = decodeRecord(parsed)
         if (Either.isLeft(decoded)) throw new Error(ParseResult.TreeFormatter.formatErrorSync(decoded.left))
         record = decoded.right
       } catch (e) {
@@ -69,7 +71,7 @@ const inspectShard = async (file: string, entry: ShardEntry, withdrawn: Readonly
   } finally {
     raw.destroy()
   }
-  return { sha256, bytes, records, characters, problems }
+  return { sha256, bytes, records, characters, problems, sums }
 }
 
 /** What the gate would refuse about a released record: its licence, consent and labels, against its shard's profile. */
@@ -114,6 +116,7 @@ export const verifyRelease = async (dir: string, catalog: ((release: string) => 
   let records = 0
   let documents = 0
   let characters = 0
+  const fieldSums: Record<string, number> = {}
   const needsAttribution = new Set<string>()
   for (const entry of manifest.shards) {
     const file = join(dir, entry.path)
@@ -121,7 +124,8 @@ export const verifyRelease = async (dir: string, catalog: ((release: string) => 
       mismatches.push(`${entry.path}: listed in the manifest but missing`)
       continue
     }
-    const seen = await inspectShard(file, entry, withdrawn, needsAttribution)
+    const seen = await inspectShard(file, entry, withdrawn, needsAttribution, Object.keys(manifest.totals.fields))
+    for (const [f, n] of Object.entries(seen.sums)) fieldSums[f] = (fieldSums[f] ?? 0) + n
     mismatches.push(...seen.problems)
     if (seen.sha256 !== entry.sha256) mismatches.push(`${entry.path}: sha256 is ${seen.sha256}, manifest says ${entry.sha256}`)
     if (seen.bytes !== entry.bytes) mismatches.push(`${entry.path}: ${seen.bytes} bytes, manifest says ${entry.bytes}`)
@@ -136,6 +140,9 @@ export const verifyRelease = async (dir: string, catalog: ((release: string) => 
   for (const extra of filesUnder(dir, join(dir, "shards")).filter((p) => !listed.has(p))) mismatches.push(`${extra}: present in the release but not in the manifest`)
   if (documents !== manifest.totals.documents) mismatches.push(`manifest totals.documents is ${manifest.totals.documents}, its shards hold ${documents}`)
   if (characters !== manifest.totals.characters) mismatches.push(`manifest totals.characters is ${manifest.totals.characters}, its shards hold ${characters}`)
+  for (const [f, t] of Object.entries(manifest.totals.fields)) {
+    if ((fieldSums[f] ?? 0) !== t.total) mismatches.push(`manifest totals.fields.${f}.total is ${t.total}, its shards' records sum to ${fieldSums[f] ?? 0}`)
+  }
   const attributionPath = join(dir, "ATTRIBUTION.md")
   const attribution = existsSync(attributionPath) ? readFileSync(attributionPath, "utf8") : ""
   for (const heading of [...needsAttribution].sort()) {

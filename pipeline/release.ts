@@ -7,6 +7,8 @@ import { MANIFEST_FILE, type Manifest, type ShardEntry } from "../manifests/mani
 import { releaseProfiles } from "../licenses/profiles.ts"
 import { ShardFile } from "../stages/shard/shard-file.ts"
 import { toRecord } from "../stages/shard/record.ts"
+import { recordFields } from "../stages/index.ts"
+import type { FieldTotal } from "../manifests/manifest.ts"
 import type { DocumentFields } from "../domain/batch-schema.ts"
 import { Catalog, type SourceRow } from "../catalog/catalog.ts"
 import { nowIso } from "./clock.ts"
@@ -103,7 +105,7 @@ export const writeRelease = (options: ReleaseOptions) =>
     const manifestText = JSON.stringify(manifest, null, 2) + "\n"
     writeFileSync(join(staging, MANIFEST_FILE), manifestText)
     writeFileSync(join(staging, "ATTRIBUTION.md"), result.attribution.render(options.name))
-    const croissant = croissantFor(manifest, { url: `releases/${options.name}/`, institutions: [...new Set(batches.map((b) => b.institution))].sort() })
+    const croissant = croissantFor(manifest, { url: `releases/${options.name}/`, institutions: [...new Set(batches.map((b) => b.institution))].sort(), declaredFields: recordFields })
     writeFileSync(join(staging, "croissant.json"), JSON.stringify(croissant, null, 2) + "\n")
     writeFileSync(join(staging, "tombstones.jsonl"), tombstones.map((t) => JSON.stringify(t) + "\n").join(""))
     const finalDir = join(outDir, options.name)
@@ -144,6 +146,11 @@ const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: nu
     const attribution = new AttributionCollector()
     const totals = { documents: 0, characters: 0, by_language: {} as Tallies, by_license: {} as Tallies, by_institution: {} as Tallies, by_profile: {} as Tallies }
     const pii: Record<string, number> = {}
+    const summed = recordFields.filter((f) => f.total)
+    const fieldTotals = new Map(summed.map((f) => [f.name, { total: 0, by_language: {} as Record<string, number>, by_profile: {} as Record<string, number>, by_institution: {} as Record<string, number> }]))
+    const add = (map: Record<string, number>, key: string, n: number) => {
+      map[key] = (map[key] ?? 0) + n
+    }
     let outsideProfiles = 0
     const open = new Map<string, { file: ShardFile; part: number; rel: string; profile: string; lang: string }>()
     const closeShard = (key: string) =>
@@ -186,7 +193,7 @@ const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: nu
           continue
         }
         const fields = JSON.parse(row.fields_json) as DocumentFields
-        const record = toRecord(row, fields, dups.get(row.record_id) ?? [])
+        const record = toRecord(row, fields, dups.get(row.record_id) ?? [], recordFields)
         const line = JSON.stringify(record)
         const key = `${profile}/${row.lang}`
         let shard = open.get(key)
@@ -211,6 +218,15 @@ const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: nu
         tally(totals.by_institution, row.institution, record.text.length)
         tally(totals.by_profile, profile, record.text.length)
         for (const [type, n] of Object.entries(record.pii)) pii[type] = (pii[type] ?? 0) + n
+        for (const f of summed) {
+          const value = record[f.name]
+          if (typeof value !== "number") continue
+          const t = fieldTotals.get(f.name)!
+          t.total += value
+          add(t.by_language, row.lang, value)
+          add(t.by_profile, profile, value)
+          add(t.by_institution, row.institution, value)
+        }
         if (row.attribution === 1) {
           attribution.add({
             institution: row.institution,
@@ -239,7 +255,13 @@ const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: nu
         by_license: sortedRecord(totals.by_license),
         by_institution: sortedRecord(totals.by_institution),
         by_profile: sortedRecord(totals.by_profile),
-        pii: sortedRecord(pii)
+        pii: sortedRecord(pii),
+        fields: Object.fromEntries(
+          [...fieldTotals].map(([name, t]): [string, FieldTotal] => [
+            name,
+            { total: t.total, by_language: sortedRecord(t.by_language), by_profile: sortedRecord(t.by_profile), by_institution: sortedRecord(t.by_institution) }
+          ])
+        )
       }
     }
   })

@@ -1,3 +1,4 @@
+import { recordFields } from "../stages/index.ts"
 import { Effect, Schema } from "effect"
 import { Catalog } from "../catalog/catalog.ts"
 import { UsageError } from "./errors.ts"
@@ -38,7 +39,8 @@ export interface StatusReport {
   readonly excluded_at: ReadonlyArray<{ stage: string; code: string; documents: number }>
   readonly flagged: Record<string, number>
   readonly quality_by_language: ReadonlyArray<{ code: string; lang: string; documents: number }>
-  readonly languages: Record<string, { documents: number; characters: number }>
+  /** Kept documents and characters by language, with the sums of the record fields stages declare as totals (`tokens`, …). */
+  readonly languages: Record<string, { readonly documents: number; readonly characters: number; readonly [field: string]: number }>
 }
 
 /** The one batch that `ID` or `INSTITUTION/ID` names, or an error saying how to name it. */
@@ -60,6 +62,7 @@ export const statusReport = (batchRef: string | undefined) =>
     const excluded = yield* catalog.countsByCode("exclusion", seq)
     const flagged = yield* catalog.countsByCode("flag", seq)
     const languages = seq === undefined ? yield* catalog.keptByLanguage : []
+    const fieldTotals = seq === undefined ? yield* Effect.forEach(recordFields.filter((f) => f.total), (f) => Effect.map(catalog.annotationTotalsByLanguage(f.name), (rows) => ({ name: f.name, rows }))) : []
     const qualityByLanguage = yield* catalog.exclusionsByLanguage("quality")
     const byStage: Record<string, { kept: number; excluded: number }> = {}
     let keptTotal = 0
@@ -82,7 +85,12 @@ export const statusReport = (batchRef: string | undefined) =>
       excluded_at: excluded.map((r) => ({ stage: r.stage, code: r.code, documents: r.n })),
       flagged: Object.fromEntries(flagged.map((r) => [r.code, r.n])),
       quality_by_language: qualityByLanguage.map((r) => ({ code: r.code, lang: r.lang ?? "und", documents: r.n })),
-      languages: Object.fromEntries(languages.map((l) => [l.lang, { documents: l.n, characters: l.chars }]))
+      languages: Object.fromEntries(
+        languages.map((l) => [
+          l.lang,
+          { documents: l.n, characters: l.chars, ...Object.fromEntries(fieldTotals.map((f) => [f.name, f.rows.find((r) => r.lang === l.lang)?.total ?? 0])) }
+        ])
+      )
     } satisfies StatusReport
   })
 
@@ -109,7 +117,8 @@ export const renderStatus = (r: StatusReport): string => {
     ...(r.quality_by_language.length ? ["", table(["quality removal", "language", "documents"], r.quality_by_language.map((q) => [q.code, q.lang, q.documents]))] : [])
   ]
   if (Object.keys(r.languages).length) {
-    parts.push("", table(["language", "kept", "characters"], Object.entries(r.languages).map(([l, t]) => [l, t.documents, t.characters])))
+    const summed = recordFields.filter((f) => f.total).map((f) => f.name)
+    parts.push("", table(["language", "kept", "characters", ...summed], Object.entries(r.languages).map(([l, t]) => [l, t.documents, t.characters, ...summed.map((n) => t[n] ?? 0)])))
   }
   return parts.join("\n")
 }

@@ -5,7 +5,7 @@ import { langidStage } from "./langid/langid.ts"
 import { normalizeStage } from "./normalize/normalize.ts"
 import { piiStage } from "./pii/pii.ts"
 import { qualityStage } from "./quality/quality.ts"
-import type { AnyStage } from "./stage.ts"
+import type { AnyStage, RecordField } from "./stage.ts"
 
 /** What the stateful stages need from the house: the services they declare. */
 export type StageServices = DedupIndex
@@ -17,6 +17,9 @@ export type StageError = DedupIndexError
  * in this order on the main fiber. A new stage is one module added here.
  */
 export const stages: ReadonlyArray<AnyStage<StageServices, StageError>> = [normalizeStage, langidStage, piiStage, qualityStage, dedupStage, gateStage]
+
+/** The fields stages add to the released record, in the stage list's order. */
+export const recordFields: ReadonlyArray<RecordField> = stages.flatMap((s) => s.record ?? [])
 
 /** Stage names as the command line and the catalog use them: ingest, the list, then shard. */
 export const allStageNames: ReadonlyArray<string> = ["ingest", ...stages.map((s) => s.name), "shard"]

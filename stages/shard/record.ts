@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import type { KeptRow, SourceRow } from "../../catalog/catalog.ts"
 import type { DocumentFields } from "../../domain/batch-schema.ts"
+import type { RecordField } from "../stage.ts"
 
 const Source = Schema.Struct({
   institution: Schema.String,
@@ -39,9 +40,16 @@ export const ReleaseRecord = Schema.Struct({
 })
 export type ReleaseRecord = typeof ReleaseRecord.Type
 
-/** `fields` is the row's `fields_json`, parsed once by the caller, which needs it too. */
-export const toRecord = (row: KeptRow, fields: DocumentFields, duplicates: ReadonlyArray<SourceRow>): ReleaseRecord => {
-  return {
+/** A record with the fields that stages declare after the fixed ones, in the stage list's order. */
+export type ReleaseRecordWithFields = ReleaseRecord & Readonly<Record<string, unknown>>
+
+/**
+ * `fields` is the row's `fields_json`, parsed once by the caller, which needs it too. `declared`
+ * are the fields stages add; a document processed before a stage existed has null there.
+ */
+export const toRecord = (row: KeptRow, fields: DocumentFields, duplicates: ReadonlyArray<SourceRow>, declared: ReadonlyArray<RecordField> = []): ReleaseRecordWithFields => {
+  const annotations = row.annotations_json ? (JSON.parse(row.annotations_json) as Record<string, unknown>) : {}
+  const record: ReleaseRecord = {
     id: row.record_id,
     text: row.body,
     lang: row.lang,
@@ -68,4 +76,6 @@ export const toRecord = (row: KeptRow, fields: DocumentFields, duplicates: Reado
       similarity: d.similarity === null ? null : Math.round(d.similarity * 1e4) / 1e4
     }))
   }
+  if (declared.length === 0) return record
+  return { ...record, ...Object.fromEntries(declared.map((f) => [f.name, annotations[f.name] ?? null])) }
 }

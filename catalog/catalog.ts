@@ -13,6 +13,14 @@ import type { Note, StageOutcome } from "../domain/document.ts"
 import { chainHash, firstBrokenEntry, GENESIS_HASH, type LedgerRow } from "./ledger.ts"
 import { dedupIndexLayer } from "./dedup-index.ts"
 import { migrations } from "./migrations.ts"
+import { Batches } from "./batches.ts"
+import { DedupReport } from "./dedup-report.ts"
+import { Documents } from "./documents.ts"
+import { Ledger } from "./ledger.ts"
+import { Releases } from "./releases.ts"
+import { Tokens } from "./tokens.ts"
+import { Traces } from "./traces.ts"
+import { Withdrawals } from "./withdrawals.ts"
 
 export interface BatchRow {
   readonly seq: number
@@ -455,18 +463,36 @@ const make = Effect.gen(function* () {
 
 export class Catalog extends Effect.Service<Catalog>()("acervo/Catalog", { effect: make }) {}
 
-/** The catalog at `<home>/catalog.db`, migrated before first use. */
-export const catalogLayer = (home: string) => {
-  const client = Layer.unwrapEffect(
-    Effect.sync(() => {
-      mkdirSync(home, { recursive: true })
-      return SqliteClient.layer({ filename: join(home, "catalog.db") })
-    })
-  )
-  const migrated = SqliteMigrator.layer({ loader: SqliteMigrator.fromRecord(migrations) }).pipe(
-    Layer.provide(NodeContext.layer),
-    Layer.orDie,
-    Layer.provideMerge(client)
-  )
-  return Layer.mergeAll(Catalog.Default, dedupIndexLayer).pipe(Layer.provideMerge(migrated))
+/** Every repository of the catalog, and the DedupIndex the dedup stage declares; all on the one SqlClient. */
+export const repositories = Layer.mergeAll(
+  Ledger.Default,
+  Batches.Default,
+  Documents.Default,
+  Releases.Default,
+  Tokens.Default,
+  Withdrawals.Default,
+  Traces.Default,
+  DedupReport.Default,
+  dedupIndexLayer,
+  Catalog.Default
+)
+
+/** The repositories on a SQLite client, migrated before first use; the client (SqlClient) is provided too. */
+export const catalogOn = <E>(client: Layer.Layer<SqliteClient.SqliteClient | SqlClient.SqlClient, E>) => {
+  // WAL with NORMAL sync survives a killed process intact; only an OS crash can lose the last commit.
+  const tuned = Layer.effectDiscard(Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe("PRAGMA synchronous = NORMAL")).pipe(Effect.orDie))
+  const migrated = SqliteMigrator.layer({ loader: SqliteMigrator.fromRecord(migrations) }).pipe(Layer.provide(NodeContext.layer), Layer.orDie, Layer.provideMerge(client))
+  return repositories.pipe(Layer.provideMerge(tuned.pipe(Layer.provideMerge(migrated))))
+  return repositories.pipe(Layer.provideMerge(migrated))
 }
+
+/** The catalog at `<home>/catalog.db`. */
+export const catalogLayer = (home: string) =>
+  catalogOn(
+    Layer.unwrapEffect(
+      Effect.sync(() => {
+        mkdirSync(home, { recursive: true })
+        return SqliteClient.layer({ filename: join(home, "catalog.db") })
+      })
+    )
+  )

@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Data, Effect } from "effect"
 import { Batches } from "../../catalog/batches.ts"
+import { DedupReport } from "../../catalog/dedup-report.ts"
 import { Documents } from "../../catalog/documents.ts"
 import { Ledger } from "../../catalog/ledger.ts"
 import type { StageOutcome } from "../../domain/document.ts"
@@ -125,6 +126,12 @@ describe("Documents", () => {
       expect(yield* index.survivorsByKey([doc.dedupKey!])).toEqual(new Map([[doc.dedupKey!, doc.recordId]]))
       expect(yield* index.candidates([12])).toEqual([{ bucket: 12, recordId: doc.recordId }])
       expect(yield* (yield* Batches).countPendingFiles).toEqual({ n: 0 })
+
+      // What the dedup bench reads of it: one document in the index, on some pages of its own.
+      const footprint = yield* (yield* DedupReport).indexFootprint
+      expect(footprint.indexed).toBe(1)
+      expect(footprint.bytes).toBeGreaterThan(0)
+      expect(yield* (yield* DedupReport).decisions).toEqual([{ local_id: "a", status: "kept", stage: "gate", reason_code: null, survivor: null }])
     }).pipe(Effect.provide(memoryCatalog))
   )
 })

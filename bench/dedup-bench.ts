@@ -7,7 +7,7 @@ import { bandBuckets, shingles, signature } from "../stages/dedup/minhash.ts"
 import { scoreDedup } from "./dedup-score.ts"
 import { defaultPlantOptions, loadSentencePools, plantCorpus, type PlantedDocument, type PlantedPair } from "./dedup-plant.ts"
 import { submitBatch } from "../pipeline/batch/submit.ts"
-import { Catalog } from "../catalog/catalog.ts"
+import { DedupReport } from "../catalog/dedup-report.ts"
 import { appLayer } from "../pipeline/cli/layers.ts"
 import { defaultDedupConfig as defaultDedupSettings } from "../stages/dedup/config.ts"
 import { dedupDecisions, dedupEvaluationStages, evaluationBatch } from "./dedup-eval.ts"
@@ -94,14 +94,7 @@ export const benchDedup = async (work: string, megabytes: number) => {
   const peakIndexing = peak
   const inc = await phase(join(dir, "increment"))
   const decisions = await runtime.runPromise(dedupDecisions)
-  const stats = await runtime.runPromise(
-    Effect.flatMap(Catalog, (c) =>
-      Effect.all({
-        indexed: c.sql<{ n: number }>`SELECT count(DISTINCT record_id) AS n FROM lsh_buckets`,
-        bytes: c.sql<{ name: string; bytes: number }>`SELECT name, sum(pgsize) AS bytes FROM dbstat WHERE name IN ('lsh_buckets', 'sqlite_autoindex_lsh_buckets_1') GROUP BY name`
-      })
-    ).pipe(Effect.orDie)
-  )
+  const footprint = await runtime.runPromise(Effect.flatMap(DedupReport, (r) => r.indexFootprint).pipe(Effect.orDie))
   await runtime.dispose()
   clearInterval(sampler)
 
@@ -111,8 +104,8 @@ export const benchDedup = async (work: string, megabytes: number) => {
   // The increment's documents and the indexed ones it copied; families from every pair, since an
   // indexed document copied may itself be a copy merged into its original.
   const incOnly = scoreDedup(new Map([...decisions].filter(([id]) => id.startsWith("inc-") || copiedFrom.has(id))), [...main.pairs, ...increment.pairs], threshold)
-  const indexBytes = stats.bytes.reduce((s, r) => s + r.bytes, 0)
-  const indexed = stats.indexed[0]!.n
+  const indexBytes = footprint.bytes
+  const indexed = footprint.indexed
   const mb = main.counts.bytes / 1e6
   const s = (ms: number) => (ms / 1000).toFixed(2)
   console.log(

@@ -8,7 +8,7 @@ import type { PlantedPair } from "./dedup-plant.ts"
 import { gateStage } from "../stages/gate/gate.ts"
 import { normalizeStage } from "../stages/normalize/normalize.ts"
 import { submitBatch } from "../pipeline/batch/submit.ts"
-import { Catalog } from "../catalog/catalog.ts"
+import { DedupReport } from "../catalog/dedup-report.ts"
 import { stageConfig } from "../pipeline/config.ts"
 import { InputNotFound, UsageError } from "../pipeline/errors.ts"
 import { processPendingWith } from "../pipeline/run.ts"
@@ -49,9 +49,7 @@ export const readPairs = (path: string) =>
 
 /** Every document's dedup decision in the catalog, by its id in the submitted JSONL. */
 export const dedupDecisions = Effect.gen(function* () {
-  const catalog = yield* Catalog
-  const rows = yield* catalog.sql<{ local_id: string; status: string; stage: string; reason_code: string | null; survivor: string | null }>`
-      SELECT d.local_id, d.status, d.stage, d.reason_code, s.local_id AS survivor FROM documents d LEFT JOIN documents s ON s.record_id = d.duplicate_of`.pipe(Effect.orDie)
+  const rows = yield* Effect.orDie((yield* DedupReport).decisions)
   const decisions = new Map<string, DedupDecision | undefined>()
   for (const r of rows) {
     if (r.status === "kept") decisions.set(r.local_id, { survivor: r.local_id, reason: null })

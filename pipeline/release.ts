@@ -10,7 +10,10 @@ import { toRecord } from "../stages/shard/record.ts"
 import { recordFields } from "../stages/index.ts"
 import type { FieldTotal } from "../manifests/manifest.ts"
 import type { DocumentFields } from "../domain/batch-schema.ts"
-import { Catalog, type SourceRow } from "../catalog/catalog.ts"
+import { Batches } from "../catalog/batches.ts"
+import { Documents } from "../catalog/documents.ts"
+import { Releases } from "../catalog/releases.ts"
+import type { SourceRow } from "../domain/release-rows.ts"
 import { nowIso } from "./clock.ts"
 import { configSha256, Settings, stageConfig, StageSettings } from "./config.ts"
 import { croissantFor } from "../manifests/croissant.ts"
@@ -64,7 +67,7 @@ const clearLeftovers = (outDir: string, name: string) => {
 export const writeRelease = (options: ReleaseOptions) =>
   Effect.gen(function* () {
     const settings = yield* Settings
-    const catalog = yield* Catalog
+    const catalog = yield* Releases
     const progress = yield* Progress
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(options.name)) {
       return yield* new ReleaseError({ release: options.name, reason: "a release name uses letters, digits, '.', '_' and '-' only" })
@@ -83,9 +86,9 @@ export const writeRelease = (options: ReleaseOptions) =>
     )
     const created = yield* nowIso
     const previous = yield* catalog.latestRelease
-    const excluded = yield* catalog.countsByCode("exclusion")
-    const flagged = yield* catalog.countsByCode("flag")
-    const batches = yield* catalog.batches
+    const excluded = yield* (yield* Documents).countsByCode("exclusion")
+    const flagged = yield* (yield* Documents).countsByCode("flag")
+    const batches = yield* (yield* Batches).batches
     const tombstones = yield* catalog.tombstones
     const manifest: Manifest = {
       format: "acervo-manifest/1",
@@ -138,7 +141,7 @@ const similarityToSurvivor = (copy: SourceRow, survivor: () => ShingleSet, param
 
 const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: number, shingleParams: MinHashParams) =>
   Effect.gen(function* () {
-    const catalog = yield* Catalog
+    const catalog = yield* Releases
     const progress = yield* Progress
     const io = <A>(label: string, run: () => Promise<A>) =>
       Effect.tryPromise({ try: run, catch: (e) => new ReleaseError({ release: options.name, reason: `${label} failed: ${(e as Error).message ?? String(e)}` }) })

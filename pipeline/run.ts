@@ -5,7 +5,8 @@ import { readerFor } from "../stages/ingest/readers/index.ts"
 import { rejected, type FileToRead, type IngestItem } from "../stages/ingest/reader.ts"
 import { stages as stageList, type StageError, type StageServices } from "../stages/index.ts"
 import type { AnyStage, ChunkWork } from "../stages/stage.ts"
-import { Catalog, type FileProgress } from "../catalog/catalog.ts"
+import { Batches } from "../catalog/batches.ts"
+import { Documents, type FileProgress } from "../catalog/documents.ts"
 import { nowIso } from "./clock.ts"
 import { configSha256, Settings, StageSettings } from "./config.ts"
 import { Progress } from "./progress.ts"
@@ -77,7 +78,8 @@ export const processPendingWith = (stages: ReadonlyArray<AnyStage<StageServices,
   Effect.gen(function* () {
     const settings = yield* Settings
     const allConfigs = yield* StageSettings
-    const catalog = yield* Catalog
+    const catalog = yield* Documents
+    const batches = yield* Batches
     const progress = yield* Progress
     const pool = yield* PurePool
     const configs = stages.map((s) => allConfigs[stageList.indexOf(s)])
@@ -86,7 +88,7 @@ export const processPendingWith = (stages: ReadonlyArray<AnyStage<StageServices,
     const work: Array<ChunkWork<StageServices, StageError> | undefined> = []
     for (const [i, stage] of stages.entries()) work.push(stage.prepare ? yield* stage.prepare(configs[i], runContext) : undefined)
     const runId = yield* catalog.startRun(startedAt, configSha256(settings, allConfigs))
-    const pending = yield* catalog.countPendingFiles
+    const pending = yield* batches.countPendingFiles
     const pureNames = stages.filter((s) => s.pure).map((s) => s.name)
     const pureConfigs = stages.flatMap((s, i) => (s.pure ? [configs[i]] : []))
 
@@ -215,7 +217,7 @@ export const processPendingWith = (stages: ReadonlyArray<AnyStage<StageServices,
       )
 
     yield* Stream.paginateChunkEffect(0, (afterId: number) =>
-      catalog.pendingFiles(afterId, 500).pipe(
+      batches.pendingFiles(afterId, 500).pipe(
         Effect.map((files) => [Chunk.fromIterable(files), files.length === 500 ? Option.some(files[files.length - 1]!.fileId) : Option.none()] as const)
       )
     ).pipe(

@@ -1,8 +1,8 @@
 import { recordFields } from "../stages/index.ts"
 import { Effect, Schema } from "effect"
-import { Catalog } from "../catalog/catalog.ts"
+import { Batches, type BatchListRow } from "../catalog/batches.ts"
+import { Documents } from "../catalog/documents.ts"
 import { UsageError } from "./errors.ts"
-import type { BatchListRow } from "../catalog/catalog.ts"
 
 /** One batch as `acervo status` prints it and `GET /v1/batches` returns it. */
 export const BatchSummary = Schema.Struct({
@@ -54,8 +54,8 @@ export const findBatchRef = <B extends { readonly institution: string; readonly 
 /** Batches, documents by stage, exclusions and flags by code: what `acervo status` shows. */
 export const statusReport = (batchRef: string | undefined) =>
   Effect.gen(function* () {
-    const catalog = yield* Catalog
-    const all = yield* catalog.batches
+    const catalog = yield* Documents
+    const all = yield* (yield* Batches).batches
     const batches = batchRef === undefined ? all : [yield* findBatchRef(all, batchRef)]
     const seq = batchRef !== undefined ? batches[0]!.seq : undefined
     const stages = yield* catalog.documentsByStage(seq)

@@ -2,9 +2,11 @@ import { Effect, Schema } from "effect"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
-import { Consent, type DocumentFields } from "../domain/batch-schema.ts"
-import { Catalog } from "../catalog/catalog.ts"
-import { CatalogError, RecordNotFound } from "./errors.ts"
+import { Consent } from "../domain/batch-schema.ts"
+import { Ledger } from "../catalog/ledger.ts"
+import { Releases } from "../catalog/releases.ts"
+import { Traces } from "../catalog/traces.ts"
+import { RecordNotFound } from "./errors.ts"
 
 const Nullable = <S extends Schema.Schema.Any>(s: S) => Schema.NullOr(s)
 
@@ -29,8 +31,6 @@ export const RecordTrace = Schema.Struct({
 })
 export type RecordTrace = typeof RecordTrace.Type
 
-const fail = (operation: string) => (cause: unknown) => new CatalogError({ operation, cause })
-
 /** The shard of the latest release that holds the record, found by reading the shards of its profile and language. */
 const findShard = (outDir: string, release: string, lang: string | null, recordId: string) => {
   const dir = join(outDir, "shards")
@@ -48,35 +48,21 @@ const findShard = (outDir: string, release: string, lang: string | null, recordI
 
 export const traceRecord = (recordId: string) =>
   Effect.gen(function* () {
-    const catalog = yield* Catalog
-    const sql = catalog.sql
-    const rows = yield* sql<{
-      record_id: string; status: string; stage: string; reason_code: string | null; local_id: string; path: string; line: number; lang: string | null
-      text_sha256: string | null; license: string | null; license_use: string | null; attribution: number | null; fields_json: string; duplicate_of: string | null
-      run_id: number; institution: string; batch_id: string; content_sha256: string; submitted_at: string
-    }>`SELECT d.*, b.institution, b.batch_id, b.content_sha256, b.submitted_at FROM documents d JOIN batches b ON b.seq = d.batch_seq WHERE d.record_id = ${recordId}`.pipe(
-      Effect.mapError(fail("reading the record"))
-    )
-    const row = rows[0]
+    const traces = yield* Traces
+    const row = yield* traces.record(recordId)
     if (!row) return yield* new RecordNotFound({ record: recordId, message: `no record "${recordId}" is in the catalog; a release record's "id" is its record id` })
-    const fields = JSON.parse(row.fields_json) as DocumentFields
-    const copies = yield* sql<{ record_id: string; institution: string; batch_id: string; local_id: string; reason_code: string | null; similarity: number | null }>`
-        SELECT d.record_id, b.institution, b.batch_id, d.local_id, d.reason_code, d.similarity FROM documents d JOIN batches b ON b.seq = d.batch_seq
-        WHERE d.duplicate_of = ${recordId} ORDER BY b.seq, d.path, d.line`.pipe(Effect.mapError(fail("reading merged copies")))
-    const notes = yield* sql<{ kind: string; stage: string; code: string; detail: string }>`SELECT kind, stage, code, detail FROM notes WHERE record_id = ${recordId} ORDER BY rowid`.pipe(
-      Effect.mapError(fail("reading notes"))
-    )
-    const ledger = yield* sql<{ seq: number; at: string; kind: string; entry_json: string; hash: string }>`SELECT seq, at, kind, entry_json, hash FROM ledger ORDER BY seq`.pipe(
-      Effect.mapError(fail("reading the ledger"))
-    )
+    const fields = row.fields_json
+    const copies = yield* traces.mergedCopies(recordId)
+    const notes = yield* traces.notes(recordId)
+    const ledger = yield* (yield* Ledger).entries
     const relevant = ledger.filter((l) => {
-      const e = JSON.parse(l.entry_json) as Record<string, unknown>
+      const e = l.entry
       if (l.kind === "batch-submitted") return e["institution"] === row.institution && e["batch"] === row.batch_id
       if (l.kind === "run-finished") return e["run"] === row.run_id
       if (l.kind === "withdrawn") return e["document"] === recordId || e["batch"] === row.batch_id || e["batch"] === `${row.institution}/${row.batch_id}`
       return l.kind === "release-written" && row.status === "kept"
     })
-    const latest = yield* catalog.latestRelease
+    const latest = yield* (yield* Releases).latestRelease
     const shard = row.status === "kept" && latest ? findShard(latest.out_dir, latest.name, row.lang, recordId) : null
     return {
       record: recordId,

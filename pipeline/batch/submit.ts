@@ -9,7 +9,7 @@ import { readerFor, readers } from "../../stages/ingest/readers/index.ts"
 import { resolveLicense } from "../../licenses/expression.ts"
 import { availableLanguages } from "../../stages/langid/identify.ts"
 import { defaultRegistry } from "../../licenses/partner-licenses.ts"
-import { Catalog, type NewFile } from "../../catalog/catalog.ts"
+import { Batches, type NewFile } from "../../catalog/batches.ts"
 import { nowIso } from "../clock.ts"
 import { Settings } from "../config.ts"
 import { BatchRejected, InputNotFound, type BatchProblem } from "../errors.ts"
@@ -305,7 +305,7 @@ export const submitBatch = (input: string, institutionOverride?: string, institu
   withStagedInput(input, (given) =>
     Effect.gen(function* () {
       const settings = yield* Settings
-      const catalog = yield* Catalog
+      const catalog = yield* Batches
       let root = given
       let bagInfo: BagInfo | undefined
       if (isBag(given)) {

@@ -10,7 +10,9 @@ import { serve, token } from "./server-commands.ts"
 import { verifyRelease } from "../../manifests/verify.ts"
 import { evaluateQuality } from "../../bench/quality-eval.ts"
 import { submitBatch } from "../batch/submit.ts"
-import { Catalog } from "../../catalog/catalog.ts"
+import { Batches } from "../../catalog/batches.ts"
+import { Ledger } from "../../catalog/ledger.ts"
+import { Releases } from "../../catalog/releases.ts"
 import { settingsConfig, type AcervoSettings } from "../config.ts"
 import { formatProblem, UsageError, VerificationFailed } from "../errors.ts"
 import { writeRelease } from "../release.ts"
@@ -83,7 +85,7 @@ const run = Command.make(
       if (unknownProfiles.length > 0) {
         return yield* new UsageError({ message: `unknown profile(s) ${unknownProfiles.join(", ")}; known: ${releaseProfiles.map((p) => p.name).join(", ")}` })
       }
-      const catalog = yield* Catalog
+      const catalog = yield* Batches
       if ((yield* catalog.batches).length === 0) {
         return yield* new UsageError({ message: `no batch is registered in ${settings.home}: nothing to process or release; submit one first with \`acervo submit PATH\`` })
       }
@@ -159,7 +161,7 @@ const verify = Command.make(
       const homeDir = Option.getOrElse(home, () => settings.home)
       const hasCatalog = existsSync(join(homeDir, "catalog.db"))
       const lookup = hasCatalog
-        ? (name: string) => Effect.runPromise(Effect.flatMap(Catalog, (c) => c.release(name)).pipe(Effect.provide(appLayer({ home: homeDir }))))
+        ? (name: string) => Effect.runPromise(Effect.flatMap(Releases, (c) => c.release(name)).pipe(Effect.provide(appLayer({ home: homeDir }))))
         : undefined
       const report = yield* Effect.promise(() => verifyRelease(dir, lookup))
       if (!hasCatalog) yield* Console.error(`note: no catalog at ${homeDir}; checked the shards against the manifest only (--home to point at one)`)
@@ -170,8 +172,7 @@ const verify = Command.make(
 
 const ledger = Command.make("ledger", { home }, ({ home }) =>
   Effect.gen(function* () {
-    const catalog = yield* Catalog
-    const result = yield* catalog.verifyLedger
+    const result = yield* (yield* Ledger).verify
     if (result.broken) {
       return yield* new VerificationFailed({ release: "ledger", mismatches: [`entry ${result.broken.seq}: ${result.broken.problem}`] })
     }

@@ -4,7 +4,11 @@ import { existsSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { Manifest, MANIFEST_FILE } from "../../manifests/manifest.ts"
 import { submitBatch } from "../batch/submit.ts"
-import { Catalog } from "../../catalog/catalog.ts"
+import { Batches } from "../../catalog/batches.ts"
+import { Documents } from "../../catalog/documents.ts"
+import { Ledger } from "../../catalog/ledger.ts"
+import { Releases } from "../../catalog/releases.ts"
+import { Tokens } from "../../catalog/tokens.ts"
 import { Settings } from "../config.ts"
 import { ArchiveRefused, BatchRejected, RunLocked, UsageError } from "../errors.ts"
 import { withRunLock } from "../run-lock.ts"
@@ -35,10 +39,10 @@ import { receiveUpload } from "./upload.ts"
 
 export const AuthenticationLive = Layer.effect(
   Authentication,
-  Effect.map(Catalog, (catalog) => ({
+  Effect.map(Tokens, (tokens) => ({
     bearer: (token: Redacted.Redacted<string>) =>
       authenticate(Redacted.value(token)).pipe(
-        Effect.provideService(Catalog, catalog),
+        Effect.provideService(Tokens, tokens),
         Effect.mapError((e) => new Unauthorized({ reason: e.reason, message: e.message }))
       )
   }))
@@ -70,7 +74,7 @@ const redactFor = (caller: Caller, detail: string) =>
 /** A batch the caller may see, by its id; another institution's batch is answered as if it did not exist. */
 const visibleBatch = (caller: Caller, id: string, institution: string | undefined) =>
   Effect.gen(function* () {
-    const catalog = yield* Catalog
+    const catalog = yield* Batches
     const all = yield* Effect.orDie(catalog.batches)
     const matches = all.filter(
       (b) => b.batch_id === id && (caller.role === "partner" ? b.institution === caller.institution : institution === undefined || b.institution === institution)
@@ -194,7 +198,7 @@ export const BatchesLive = HttpApiBuilder.group(IntakeApi, "batches", (handlers)
       .handle("list", () =>
         Effect.gen(function* () {
           const caller = yield* CurrentCaller
-          const catalog = yield* Catalog
+          const catalog = yield* Batches
           const all = yield* Effect.orDie(catalog.batches)
           return { batches: all.filter((b) => caller.role !== "partner" || b.institution === caller.institution).map(batchSummary) }
         })
@@ -202,7 +206,8 @@ export const BatchesLive = HttpApiBuilder.group(IntakeApi, "batches", (handlers)
       .handle("read", ({ path, urlParams }) =>
         Effect.gen(function* () {
           const caller = yield* CurrentCaller
-          const catalog = yield* Catalog
+          const catalog = yield* Batches
+          const counts = yield* Documents
           const limit = urlParams.limit === undefined ? 500 : Number(urlParams.limit)
           if (!Number.isInteger(limit) || limit < 1 || limit > 5000) {
             return yield* new Unprocessable({ reason: "bad-limit", message: `limit must be a whole number from 1 to 5000, not "${urlParams.limit}"` })
@@ -211,8 +216,8 @@ export const BatchesLive = HttpApiBuilder.group(IntakeApi, "batches", (handlers)
           const after = urlParams.after ?? ""
           const { docs, notes } = yield* Effect.orDie(catalog.batchDocuments(batch.seq, after, limit + 1))
           const page = docs.slice(0, limit)
-          const excluded = yield* Effect.orDie(catalog.countsByCode("exclusion", batch.seq))
-          const flagged = yield* Effect.orDie(catalog.countsByCode("flag", batch.seq))
+          const excluded = yield* Effect.orDie(counts.countsByCode("exclusion", batch.seq))
+          const flagged = yield* Effect.orDie(counts.countsByCode("flag", batch.seq))
           const pending = after === "" ? yield* Effect.orDie(catalog.pendingFilesOf(batch.seq, 1000)) : []
           const notesOf = (record: string, kind: string) =>
             notes.filter((n) => n.record_id === record && n.kind === kind).map((n) => ({ stage: n.stage, code: n.code, detail: redactFor(caller, n.detail) }))
@@ -254,7 +259,7 @@ export const BatchesLive = HttpApiBuilder.group(IntakeApi, "batches", (handlers)
         Effect.gen(function* () {
           const caller = yield* CurrentCaller
           yield* readOnly(caller, "withdrawing a document")
-          const catalog = yield* Catalog
+          const catalog = yield* Batches
           const owner = yield* Effect.orDie(catalog.recordOwner(path.id))
           if (!owner || (caller.role === "partner" && owner.institution !== caller.institution)) return yield* notYours("document", path.id)
           const reason = yield* withdrawalReason(request)
@@ -274,7 +279,7 @@ export const AuditLive = HttpApiBuilder.group(IntakeApi, "audit", (handlers) =>
     .handle("releases", () =>
       Effect.gen(function* () {
         yield* auditorOrOperator(yield* CurrentCaller, "the list of releases")
-        const catalog = yield* Catalog
+        const catalog = yield* Releases
         const rows = yield* Effect.orDie(catalog.releases)
         return { releases: rows.map(({ out_dir: _, ...r }) => r) }
       })
@@ -282,7 +287,7 @@ export const AuditLive = HttpApiBuilder.group(IntakeApi, "audit", (handlers) =>
     .handle("manifest", ({ path }) =>
       Effect.gen(function* () {
         yield* auditorOrOperator(yield* CurrentCaller, "a release manifest")
-        const catalog = yield* Catalog
+        const catalog = yield* Releases
         const release = (yield* Effect.orDie(catalog.releases)).find((r) => r.name === path.name)
         if (!release) return yield* new NotFound({ reason: "release-not-found", message: `no release "${path.name}"; GET /v1/releases lists them` })
         const file = join(release.out_dir, MANIFEST_FILE)
@@ -295,7 +300,7 @@ export const AuditLive = HttpApiBuilder.group(IntakeApi, "audit", (handlers) =>
     .handle("trace", ({ path }) =>
       Effect.gen(function* () {
         const caller = yield* CurrentCaller
-        const catalog = yield* Catalog
+        const catalog = yield* Batches
         const owner = yield* Effect.orDie(catalog.recordOwner(path.id))
         const missing = new NotFound({ reason: "record-not-found", message: `no record "${path.id}" is in the catalog${caller.role === "partner" ? " for you" : ""}; a release record's "id" is its record id` })
         if (!owner || (caller.role === "partner" && owner.institution !== caller.institution)) return yield* missing
@@ -313,8 +318,7 @@ export const AuditLive = HttpApiBuilder.group(IntakeApi, "audit", (handlers) =>
     .handle("verifyLedger", () =>
       Effect.gen(function* () {
         yield* auditorOrOperator(yield* CurrentCaller, "the ledger")
-        const catalog = yield* Catalog
-        const result = yield* Effect.orDie(catalog.verifyLedger)
+        const result = yield* Effect.orDie((yield* Ledger).verify)
         return { ok: result.broken === undefined || result.broken === null, entries: result.entries, broken: result.broken ?? null }
       })
     )

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import type { KeptRow, SourceRow } from "../../catalog/catalog.ts"
+import type { KeptRow, SourceRow } from "../../domain/release-rows.ts"
 import type { DocumentFields } from "../../domain/batch-schema.ts"
 import type { RecordField } from "../stage.ts"
 

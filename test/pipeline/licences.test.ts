@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { submitBatch } from "../../pipeline/batch/submit.ts"
-import { Catalog } from "../../catalog/catalog.ts"
+import { SqlClient } from "@effect/sql"
 import { loadReferenceTexts } from "../../bench/reference-texts.ts"
 import { processPending } from "../../pipeline/run.ts"
 import { licenseInFileName } from "../../stages/ingest/reader.ts"
@@ -34,8 +34,8 @@ describe("licence conflicts", () => {
     await run(home, processPending)
     const rows = await run(
       home,
-      Effect.flatMap(Catalog, (c) =>
-        c.sql<{ path: string; license: string; flags: string | null; profiles_json: string | null }>`SELECT d.path, d.license, d.profiles_json,
+      Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        sql<{ path: string; license: string; flags: string | null; profiles_json: string | null }>`SELECT d.path, d.license, d.profiles_json,
           (SELECT group_concat(code) FROM notes n WHERE n.record_id = d.record_id AND n.kind = 'flag') AS flags FROM documents d ORDER BY d.path`
       )
     )

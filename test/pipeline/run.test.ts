@@ -5,7 +5,8 @@ import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
 import Database from "better-sqlite3"
 import { submitBatch } from "../../pipeline/batch/submit.ts"
-import { Catalog } from "../../catalog/catalog.ts"
+import { Ledger } from "../../catalog/ledger.ts"
+import { Releases } from "../../catalog/releases.ts"
 import { migrations } from "../../catalog/migrations.ts"
 import { processPending } from "../../pipeline/run.ts"
 import { writeRelease } from "../../pipeline/release.ts"
@@ -25,7 +26,7 @@ const submitAll = (home: string, names: ReadonlyArray<string>) =>
 const release = (home: string, out: string, name = "test") =>
   run(home, writeRelease({ name, outDir: out, profiles: ["open", "noncommercial"] }))
 
-const catalogView = (home: string) => (name: string) => run(home, Effect.flatMap(Catalog, (c) => c.release(name)))
+const catalogView = (home: string) => (name: string) => run(home, Effect.flatMap(Releases, (c) => c.release(name)))
 
 const records = (dir: string): Array<ReleaseRecord & { shard: string }> => {
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"))
@@ -230,13 +231,13 @@ describe("catalog", () => {
     expect(db.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: Object.keys(migrations).length })
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
     db.close()
-    const ok = await run(home, Effect.flatMap(Catalog, (c) => c.verifyLedger))
+    const ok = await run(home, Effect.flatMap(Ledger, (l) => l.verify))
     expect(ok).toEqual({ entries: 3, broken: undefined })
     const db2 = new Database(join(home, "catalog.db"))
     db2.prepare("UPDATE ledger SET entry_json = replace(entry_json, '\"files\":2', '\"files\":3') WHERE seq = 1").run()
     expect(db2.prepare("SELECT count(*) AS n FROM effect_sql_migrations").get()).toEqual({ n: Object.keys(migrations).length })
     db2.close()
-    const broken = await run(home, Effect.flatMap(Catalog, (c) => c.verifyLedger))
+    const broken = await run(home, Effect.flatMap(Ledger, (l) => l.verify))
     expect(broken.broken).toMatchObject({ seq: 1 })
   })
 })

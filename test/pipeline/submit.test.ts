@@ -6,7 +6,7 @@ import { join } from "node:path"
 import { gzipSync } from "node:zlib"
 import { submitBatch } from "../../pipeline/batch/submit.ts"
 import { verifyBag } from "../../pipeline/batch/bagit.ts"
-import { Catalog } from "../../catalog/catalog.ts"
+import { Batches } from "../../catalog/batches.ts"
 import type { BatchRejected } from "../../pipeline/errors.ts"
 import { copyBatch, sampleBatches, tempDir, withApp } from "../helpers.ts"
 import { tarGz, zipFolder, zipOf } from "../archives.ts"
@@ -15,7 +15,7 @@ const submitIn = (home: string, path: string, institution?: string) =>
   Effect.runPromise(withApp(home)(Effect.either(submitBatch(path, institution))))
 
 const registered = (home: string) =>
-  Effect.runPromise(withApp(home)(Effect.flatMap(Catalog, (c) => c.batches)))
+  Effect.runPromise(withApp(home)(Effect.flatMap(Batches, (c) => c.batches)))
 
 /** What a failed submit must leave: no batch row, nothing stored, no staging left over. */
 const expectNothingRegistered = async (home: string) => {

@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
 import { submitBatch } from "../../pipeline/batch/submit.ts"
-import { Catalog } from "../../catalog/catalog.ts"
+import { Ledger } from "../../catalog/ledger.ts"
+import { Releases } from "../../catalog/releases.ts"
 import type { Manifest } from "../../manifests/manifest.ts"
 import { writeRelease } from "../../pipeline/release.ts"
 import { processPending } from "../../pipeline/run.ts"
@@ -70,7 +71,7 @@ describe("withdrawal", () => {
     expect(gone).toMatchObject({ status: "excluded", stage: "withdraw", reason: "withdrawn", shard: null })
     expect(gone.ledger.map((l) => l.kind)).toEqual(["batch-submitted", "run-finished", "withdrawn"])
 
-    const view = (name: string) => run(home, Effect.flatMap(Catalog, (c) => c.release(name)))
+    const view = (name: string) => run(home, Effect.flatMap(Releases, (c) => c.release(name)))
     expect((await verifyRelease(second.dir, view)).mismatches).toEqual([])
     const attributionPath = join(second.dir, "ATTRIBUTION.md")
     const attribution = readFileSync(attributionPath, "utf8")
@@ -95,9 +96,9 @@ describe("withdrawal", () => {
     const recordSet = dataset!["http://mlcommons.org/croissant/recordSet"]![0] as Record<string, Array<unknown>>
     expect(recordSet["http://mlcommons.org/croissant/field"]).toHaveLength(7)
 
-    const ledger = await run(home, Effect.flatMap(Catalog, (c) => Effect.zip(c.verifyLedger, c.sql<{ kind: string; entry_json: string }>`SELECT kind, entry_json FROM ledger WHERE kind = 'withdrawn'`)))
+    const ledger = await run(home, Effect.flatMap(Ledger, (l) => Effect.zip(l.verify, l.entries)))
     expect(ledger[0].broken).toBeUndefined()
-    expect(JSON.parse(ledger[1][0]!.entry_json)).toMatchObject({ batch: "biblioteca-demo/udhr-2026-001", reason: "the library asked to withdraw the collection", reelected: 1 })
+    expect(ledger[1].find((e) => e.kind === "withdrawn")!.entry).toMatchObject({ batch: "biblioteca-demo/udhr-2026-001", reason: "the library asked to withdraw the collection", reelected: 1 })
   })
 
   it("refuses a withdrawal without a reason or with an unknown target, changing nothing", async () => {

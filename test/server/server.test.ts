@@ -3,14 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Readable } from "node:stream"
-import { Catalog } from "../../catalog/catalog.ts"
+import { Batches } from "../../catalog/batches.ts"
+import { Ledger } from "../../catalog/ledger.ts"
 import { startIntakeServer } from "../../pipeline/server/serve.ts"
 import { revokeToken } from "../../pipeline/server/tokens.ts"
 import { tarGz, zipFolder, zipOf } from "../archives.ts"
 import { cli, cliAsync, copyBatch, sampleBatches, tempDir, withApp } from "../helpers.ts"
 import { send, tokenFor } from "./http.ts"
 
-const batchCount = (home: string) => Effect.runPromise(withApp(home)(Effect.flatMap(Catalog, (c) => c.batches))).then((b) => b.length)
+const batchCount = (home: string) => Effect.runPromise(withApp(home)(Effect.flatMap(Batches, (c) => c.batches))).then((b) => b.length)
 const leftovers = (home: string) =>
   ["uploads", "staging"].flatMap((d) => (existsSync(join(home, d)) ? readdirSync(join(home, d)).map((f) => `${d}/${f}`) : []))
 const storedBatches = (home: string) => (existsSync(join(home, "batches")) ? readdirSync(join(home, "batches")) : [])
@@ -239,8 +240,8 @@ describe("intake server on loopback", () => {
     expect(detail.json.documents.every((d: { reason: string }) => d.reason === "withdrawn")).toBe(true)
     const ledger = await cli(["audit", "ledger", "--home", home])
     expect(ledger.code).toBe(0)
-    const entries = await Effect.runPromise(withApp(home)(Effect.flatMap(Catalog, (c) => c.sql<{ kind: string; entry_json: string }>`SELECT kind, entry_json FROM ledger WHERE kind = 'withdrawn'`)))
-    expect(entries.map((e) => JSON.parse(e.entry_json).reason)).toContain("consent withdrawn by the community")
+    const entries = await Effect.runPromise(withApp(home)(Effect.flatMap(Ledger, (l) => l.entries)))
+    expect(entries.filter((e) => e.kind === "withdrawn").map((e) => e.entry["reason"])).toContain("consent withdrawn by the community")
     // An operator acts for every institution.
     const bDetail = await send(server.url, "GET", "/v1/batches/fondo-ddhh-01", { token: operator })
     const record = bDetail.json.documents[0].record_id as string

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
 import { submitBatch } from "../../pipeline/batch/submit.ts"
-import { Catalog } from "../../catalog/catalog.ts"
+import { SqlClient } from "@effect/sql"
 import type { AcervoSettings } from "../../pipeline/config.ts"
 import { evaluateDedup, evaluationBatch } from "../../bench/dedup-eval.ts"
 import { loadReferenceTexts } from "../../bench/reference-texts.ts"
@@ -72,8 +72,8 @@ const batch = (institution: string, id: string, docs: ReadonlyArray<Record<strin
 const documents = (home: string) =>
   run(
     home,
-    Effect.flatMap(Catalog, (c) =>
-      c.sql<{ local_id: string; status: string; reason_code: string | null; duplicate_of: string | null; similarity: number | null; record_id: string }>`SELECT local_id, status, reason_code, duplicate_of, similarity, record_id FROM documents ORDER BY local_id`
+    Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      sql<{ local_id: string; status: string; reason_code: string | null; duplicate_of: string | null; similarity: number | null; record_id: string }>`SELECT local_id, status, reason_code, duplicate_of, similarity, record_id FROM documents ORDER BY local_id`
     )
   )
 
@@ -94,7 +94,7 @@ describe("near-duplicate detection across batches", () => {
     const home = tempDir()
     await run(home, submitBatch(batch("universidad", "u1", [{ id: "pipa", text: original }, { id: "otra", text: unrelated }])))
     await run(home, processPending)
-    const indexed = await run(home, Effect.flatMap(Catalog, (c) => c.sql<{ n: number }>`SELECT count(*) AS n FROM lsh_buckets`))
+    const indexed = await run(home, Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ n: number }>`SELECT count(*) AS n FROM lsh_buckets`))
     expect(indexed[0]!.n).toBe(28)
     await run(home, submitBatch(batch("biblioteca", "b1", [{ id: "pipa-bn", text: copy }])))
     const second = await run(home, processPending)

@@ -6,6 +6,7 @@ import { normalizeStage } from "./normalize/normalize.ts"
 import { piiStage } from "./pii/pii.ts"
 import { qualityStage } from "./quality/quality.ts"
 import type { AnyStage, RecordField } from "./stage.ts"
+import { tokensStage } from "./tokens/tokens.ts"
 
 /** What the stateful stages need from the house: the services they declare. */
 export type StageServices = DedupIndex
@@ -16,7 +17,7 @@ export type StageError = DedupIndexError
  * Every stage's pure part runs first, in this order, in the worker pool; then the stateful parts
  * in this order on the main fiber. A new stage is one module added here.
  */
-export const stages: ReadonlyArray<AnyStage<StageServices, StageError>> = [normalizeStage, langidStage, piiStage, qualityStage, dedupStage, gateStage]
+export const stages: ReadonlyArray<AnyStage<StageServices, StageError>> = [normalizeStage, langidStage, piiStage, qualityStage, tokensStage, dedupStage, gateStage]
 
 /** The fields stages add to the released record, in the stage list's order. */
 export const recordFields: ReadonlyArray<RecordField> = stages.flatMap((s) => s.record ?? [])

@@ -43,7 +43,7 @@ describe("the whole pipeline on the sample corpus", () => {
     const summary = await run(home, processPending)
     expect(summary).toMatchObject({ files: 26, documents: 34, kept: 30 })
     expect(summary.excluded).toEqual({ "consent-missing": 1, "exact-duplicate": 1, "label-restricted": 1, "license-unknown": 1 })
-    expect(summary.stages.map((s) => s.stage)).toEqual(["ingest", "normalize", "langid", "pii", "quality", "dedup", "gate"])
+    expect(summary.stages.map((s) => s.stage)).toEqual(["ingest", "normalize", "langid", "pii", "quality", "tokens", "dedup", "gate"])
     const { dir, manifest } = await release(home, out)
     expect(manifest.totals.documents).toBe(30)
     expect(manifest.excluded).toEqual(summary.excluded)

@@ -1,5 +1,5 @@
-import { Worker } from "@effect/platform"
-import { NodeWorker } from "@effect/platform-node"
+import * as Worker from "@effect/platform/Worker"
+import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import { Context, Layer } from "effect"
 import { Worker as ThreadWorker } from "node:worker_threads"
 import type { IdentifyJsonlBatch } from "./worker-protocol.ts"

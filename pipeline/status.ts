@@ -1,7 +1,10 @@
 import { Effect, Schema } from "effect"
 import { Catalog } from "../catalog/catalog.ts"
 import { UsageError } from "./errors.ts"
+import { table } from "./table.ts"
 import type { BatchListRow } from "../catalog/catalog.ts"
+
+export { table }
 
 /** One batch as `acervo status` prints it and `GET /v1/batches` returns it. */
 export const BatchSummary = Schema.Struct({
@@ -85,14 +88,6 @@ export const statusReport = (batchRef: string | undefined) =>
       languages: Object.fromEntries(languages.map((l) => [l.lang, { documents: l.n, characters: l.chars }]))
     } satisfies StatusReport
   })
-
-/** Plain-text table with aligned columns. */
-export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string | number>>): string => {
-  const cells = [header, ...rows.map((r) => r.map(String))]
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)))
-  const line = (r: ReadonlyArray<string>) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd()
-  return [line(cells[0]!), line(widths.map((w) => "-".repeat(w))), ...cells.slice(1).map(line)].join("\n")
-}
 
 export const renderStatus = (r: StatusReport): string => {
   const parts = [

@@ -1,5 +1,5 @@
 import { Console, Effect, Option } from "effect"
-import { table } from "../../status.ts"
+import { table } from "../../table.ts"
 import { createToken, listTokens, revokeToken, type Role } from "../../server/tokens.ts"
 import { appLayer } from "../layers.ts"
 import { overridesFrom } from "../options.ts"

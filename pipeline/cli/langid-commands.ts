@@ -1,7 +1,6 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import type { Evaluation } from "../../bench/langid-eval.ts"
 import { profilesDir, thresholdsFile } from "../../stages/langid/paths.ts"
 import { lazy } from "./lazy.ts"
 
@@ -26,31 +25,6 @@ const langidRoot = Command.make(
   },
   (args) => lazy(() => import("./handlers/langid.ts"), (m) => m.identify(args))
 ).pipe(Command.withDescription("identify languages: a whole text, or with --jsonl one text a line"))
-
-/** The figures acervo's issue asks for, read off an evaluation. */
-export const langidTargets = (e: Evaluation) => {
-  const f1 = (group: string, lang: string) => e.scores[group]?.[lang]?.f1 ?? null
-  const core = new Set(["spa", "por", "arn", "rap"])
-  let confuserSegments = 0
-  let confuserAsOurs = 0
-  for (const bucket of Object.values(e.confusion)) {
-    for (const [truth, row] of Object.entries(bucket)) {
-      if (core.has(truth)) continue
-      for (const [pred, n] of Object.entries(row)) {
-        confuserSegments += n
-        if (pred === "rap" || pred === "arn") confuserAsOurs += n
-      }
-    }
-  }
-  return {
-    "rap F1 >20": f1(">20", "rap"),
-    "arn F1 >20": f1(">20", "arn"),
-    "spa F1 >50": f1(">50", "spa"),
-    "por F1 >50": f1(">50", "por"),
-    "confusers labelled rap or arn": confuserSegments === 0 ? null : Math.round((confuserAsOurs / confuserSegments) * 10_000) / 10_000,
-    confuserSegments
-  }
-}
 
 const evalCommand = Command.make(
   "eval",

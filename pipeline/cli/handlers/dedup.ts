@@ -3,17 +3,15 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "n
 import { once } from "node:events"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { DedupEvaluation } from "../../../bench/dedup-score.ts"
 import { dedupConfig, minHashParams } from "../../../stages/dedup/config.ts"
-import { defaultPlantOptions, plantCorpus } from "../../../bench/dedup-plant.ts"
-import { evaluateDedup, evaluationBatch, readPairs } from "../../../bench/dedup-eval.ts"
 import { InputNotFound } from "../../errors.ts"
-import { table } from "../../status.ts"
+import { loadBench } from "../bench-modules.ts"
 import { appLayer } from "../layers.ts"
 
 export const generate = ({ out, mb, seed }: { readonly out: string; readonly mb: number; readonly seed: Option.Option<number> }) =>
   Effect.gen(function* () {
     const settings = yield* dedupConfig
+    const { defaultPlantOptions, plantCorpus } = yield* loadBench("dedup-plant")
     mkdirSync(out, { recursive: true })
     const counts = yield* Effect.promise(async () => {
       const docs = createWriteStream(join(out, "documents.jsonl"))
@@ -31,28 +29,10 @@ export const generate = ({ out, mb, seed }: { readonly out: string; readonly mb:
     )
   })
 
-export const renderDedupEvaluation = (e: DedupEvaluation): string =>
-  [
-    `documents ${e.documents} (${e.notEvaluated} excluded before dedup), planted pairs ${e.pairs}, of which ${e.targetPairs} at Jaccard ≥ ${e.threshold}`,
-    e.targetPairs === 0
-      ? `recall: not measured, no planted pair reached Jaccard ${e.threshold} among the documents dedup saw`
-      : `recall (pairs at Jaccard ≥ ${e.threshold} ending in one cluster): ${e.recall.toFixed(4)}   target ≥ 0.95 ${e.recall >= 0.95 ? "met" : "NOT met"}`,
-    e.merges === 0
-      ? "precision: not measured, nothing was merged"
-      : `precision (merged documents merged into a copy of the same text): ${e.precision.toFixed(4)} (${e.correctMerges}/${e.merges})   target ≥ 0.98 ${e.precision >= 0.98 ? "met" : "NOT met"}`,
-    "",
-    table(
-      ["copy kind", "pairs", "found", "mean Jaccard", `pairs ≥ ${e.threshold}`, "recall there"],
-      Object.entries(e.byKind).map(([kind, k]) => [kind, k.pairs, k.found, k.meanJaccard.toFixed(3), k.atThreshold, k.atThreshold ? k.recall.toFixed(3) : "–"])
-    ),
-    "",
-    table(["Jaccard", "pairs", "found", "share found"], e.byJaccard.map((r) => [r.range, r.pairs, r.found, r.pairs ? r.recall.toFixed(3) : "–"])),
-    ...(e.wrongMerges.length ? ["", "wrong merges (document → survivor):", ...e.wrongMerges.map((w) => `  ${w.document} → ${w.survivor}`)] : [])
-  ].join("\n")
-
 export const evaluate = ({ documents, pairs, json }: { readonly documents: string; readonly pairs: string; readonly json: boolean }) =>
   Effect.gen(function* () {
     if (!existsSync(documents)) return yield* new InputNotFound({ path: documents, hint: "no such file; give a JSONL of {\"id\", \"text\"} lines, e.g. what `acervo dedup generate` wrote" })
+    const { evaluateDedup, evaluationBatch, readPairs, renderDedupEvaluation } = yield* loadBench("dedup-eval")
     const truth = yield* readPairs(pairs)
     const work = mkdtempSync(join(tmpdir(), "acervo-dedup-eval-"))
     const result = yield* evaluateDedup(evaluationBatch(join(work, "batch"), "dedup-eval", documents), truth).pipe(

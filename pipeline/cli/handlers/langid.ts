@@ -5,7 +5,6 @@ import { Chunk, Console, Effect, Either, Option, ParseResult, Schema, Stream } f
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
 import { dirname, join } from "node:path"
-import { evaluate, LENGTH_BUCKETS, type Evaluation } from "../../../bench/langid-eval.ts"
 import { MissingProfiles, type IdentifyOptions, reloadProfiles, scorerFor } from "../../../stages/langid/identify.ts"
 import { IdentifierPool, identifierPoolLayer } from "../../../stages/langid/pool.ts"
 import { loadProfiles } from "../../../stages/langid/profile.ts"
@@ -17,8 +16,9 @@ import { canonicalJson } from "../../../domain/hashing.ts"
 import { langidConfig } from "../../../stages/langid/config.ts"
 import { UsageError } from "../../errors.ts"
 import { projectRoot } from "../../../domain/project-root.ts"
-import { table } from "../../status.ts"
-import { langidTargets, PARALLEL_FROM_BYTES } from "../langid-commands.ts"
+import { table } from "../../table.ts"
+import { loadBench } from "../bench-modules.ts"
+import { PARALLEL_FROM_BYTES } from "../langid-commands.ts"
 
 /** Texts sent to a worker at a time. */
 const BATCH_LINES = 2000
@@ -136,31 +136,10 @@ export const identify = ({ file, jsonl, candidates, workers }: { readonly file: 
     )
   })
 
-const formatScore = (x: number | null) => (x === null ? "–" : x.toFixed(3))
-
-const renderEvaluation = (e: Evaluation, bySource: Record<string, { n: number; right: number }>) => {
-  const langs = [...new Set(Object.values(e.scores).flatMap((g) => Object.keys(g)))].sort()
-  const groups = [...LENGTH_BUCKETS, ">20", ">50", "all"]
-  const rows = langs.map((l) => [l, ...groups.map((g) => {
-    const s = e.scores[g]?.[l]
-    return s && s.support + (s.precision === null ? 0 : 1) > 0 ? `${formatScore(s.precision)} ${formatScore(s.recall)} ${formatScore(s.f1)} (${s.support})` : "–"
-  })])
-  const lines = [`${e.segments} segments; precision recall F1 (segments) per language and length in characters`, "", table(["lang", ...groups], rows), ""]
-  for (const bucket of LENGTH_BUCKETS) {
-    const m = e.confusion[bucket]
-    if (!m) continue
-    const cols = [...new Set(Object.values(m).flatMap((r) => Object.keys(r)))].sort()
-    lines.push(`confusion, ${bucket} characters (rows: true language, columns: label given)`, table(["", ...cols], Object.keys(m).sort().map((t) => [t, ...cols.map((c) => m[t]![c] ?? "")])), "")
-  }
-  lines.push("share labelled correctly by source, over 20 characters", table(["source", "segments", "correct"], Object.entries(bySource).sort().map(([s, v]) => [s, v.n, (v.right / v.n).toFixed(3)])), "")
-  const t = langidTargets(e)
-  lines.push(table(["target", "measured"], Object.entries(t).map(([k, v]) => [k, v === null ? "–" : String(v)])))
-  return lines.join("\n")
-}
-
 export const evaluateFile = ({ file, candidates, workers, json }: { readonly file: string; readonly candidates: Option.Option<string>; readonly workers: Option.Option<number>; readonly json: boolean }) =>
   Effect.gen(function* () {
     const options = yield* resolveOptions(candidates)
+    const { evaluate, langidTargets, renderEvaluation } = yield* loadBench("langid-eval")
     const labelled: Array<{ readonly text: string; readonly lang: string; readonly source?: string | undefined }> = []
     yield* inputBatches(file).pipe(
       Stream.mapEffect(decodeBatch(Schema.Struct({ ...LabelledLine.fields, source: Schema.optional(Schema.String) }), file, 'a JSON object with "text" and "lang" strings')),

@@ -12,6 +12,7 @@ import { DedupReport } from "../catalog/dedup-report.ts"
 import { stageConfig } from "../pipeline/config.ts"
 import { InputNotFound, UsageError } from "../pipeline/errors.ts"
 import { processPendingWith } from "../pipeline/run.ts"
+import { table } from "../pipeline/table.ts"
 
 /** The stages a dedup evaluation runs: what dedup needs before it, and the gate that settles survivors. */
 export const dedupEvaluationStages = [normalizeStage, dedupStage, gateStage]
@@ -88,3 +89,23 @@ export const evaluateDedup = (batchDir: string, pairs: ReadonlyArray<PlantedPair
     const decisions = yield* dedupDecisions
     return { summary, evaluation: scoreDedup(decisions, pairs, settings.jaccard) as DedupEvaluation }
   })
+
+/** An evaluation as `acervo dedup eval` prints it. */
+export const renderDedupEvaluation = (e: DedupEvaluation): string =>
+  [
+    `documents ${e.documents} (${e.notEvaluated} excluded before dedup), planted pairs ${e.pairs}, of which ${e.targetPairs} at Jaccard ≥ ${e.threshold}`,
+    e.targetPairs === 0
+      ? `recall: not measured, no planted pair reached Jaccard ${e.threshold} among the documents dedup saw`
+      : `recall (pairs at Jaccard ≥ ${e.threshold} ending in one cluster): ${e.recall.toFixed(4)}   target ≥ 0.95 ${e.recall >= 0.95 ? "met" : "NOT met"}`,
+    e.merges === 0
+      ? "precision: not measured, nothing was merged"
+      : `precision (merged documents merged into a copy of the same text): ${e.precision.toFixed(4)} (${e.correctMerges}/${e.merges})   target ≥ 0.98 ${e.precision >= 0.98 ? "met" : "NOT met"}`,
+    "",
+    table(
+      ["copy kind", "pairs", "found", "mean Jaccard", `pairs ≥ ${e.threshold}`, "recall there"],
+      Object.entries(e.byKind).map(([kind, k]) => [kind, k.pairs, k.found, k.meanJaccard.toFixed(3), k.atThreshold, k.atThreshold ? k.recall.toFixed(3) : "–"])
+    ),
+    "",
+    table(["Jaccard", "pairs", "found", "share found"], e.byJaccard.map((r) => [r.range, r.pairs, r.found, r.pairs ? r.recall.toFixed(3) : "–"])),
+    ...(e.wrongMerges.length ? ["", "wrong merges (document → survivor):", ...e.wrongMerges.map((w) => `  ${w.document} → ${w.survivor}`)] : [])
+  ].join("\n")

@@ -1,3 +1,5 @@
+import { table } from "../pipeline/table.ts"
+
 export const LENGTH_BUCKETS = ["≤20", "21–50", "51–200", ">200"] as const
 export type LengthBucket = (typeof LENGTH_BUCKETS)[number]
 export const bucketOf = (chars: number): LengthBucket => (chars <= 20 ? "≤20" : chars <= 50 ? "21–50" : chars <= 200 ? "51–200" : ">200")
@@ -72,4 +74,52 @@ export const evaluate = (items: Iterable<{ readonly chars: number; readonly trut
     }
   }
   return { segments: n, scores, confusion, undetermined }
+}
+
+/** The figures acervo's issue asks for, read off an evaluation. */
+export const langidTargets = (e: Evaluation) => {
+  const f1 = (group: string, lang: string) => e.scores[group]?.[lang]?.f1 ?? null
+  const core = new Set(["spa", "por", "arn", "rap"])
+  let confuserSegments = 0
+  let confuserAsOurs = 0
+  for (const bucket of Object.values(e.confusion)) {
+    for (const [truth, row] of Object.entries(bucket)) {
+      if (core.has(truth)) continue
+      for (const [pred, n] of Object.entries(row)) {
+        confuserSegments += n
+        if (pred === "rap" || pred === "arn") confuserAsOurs += n
+      }
+    }
+  }
+  return {
+    "rap F1 >20": f1(">20", "rap"),
+    "arn F1 >20": f1(">20", "arn"),
+    "spa F1 >50": f1(">50", "spa"),
+    "por F1 >50": f1(">50", "por"),
+    "confusers labelled rap or arn": confuserSegments === 0 ? null : Math.round((confuserAsOurs / confuserSegments) * 10_000) / 10_000,
+    confuserSegments
+  }
+}
+
+const formatScore = (x: number | null) => (x === null ? "–" : x.toFixed(3))
+
+/** An evaluation as `acervo langid eval` prints it, with the share labelled correctly by source. */
+export const renderEvaluation = (e: Evaluation, bySource: Record<string, { n: number; right: number }>) => {
+  const langs = [...new Set(Object.values(e.scores).flatMap((g) => Object.keys(g)))].sort()
+  const groups = [...LENGTH_BUCKETS, ">20", ">50", "all"]
+  const rows = langs.map((l) => [l, ...groups.map((g) => {
+    const s = e.scores[g]?.[l]
+    return s && s.support + (s.precision === null ? 0 : 1) > 0 ? `${formatScore(s.precision)} ${formatScore(s.recall)} ${formatScore(s.f1)} (${s.support})` : "–"
+  })])
+  const lines = [`${e.segments} segments; precision recall F1 (segments) per language and length in characters`, "", table(["lang", ...groups], rows), ""]
+  for (const bucket of LENGTH_BUCKETS) {
+    const m = e.confusion[bucket]
+    if (!m) continue
+    const cols = [...new Set(Object.values(m).flatMap((r) => Object.keys(r)))].sort()
+    lines.push(`confusion, ${bucket} characters (rows: true language, columns: label given)`, table(["", ...cols], Object.keys(m).sort().map((t) => [t, ...cols.map((c) => m[t]![c] ?? "")])), "")
+  }
+  lines.push("share labelled correctly by source, over 20 characters", table(["source", "segments", "correct"], Object.entries(bySource).sort().map(([s, v]) => [s, v.n, (v.right / v.n).toFixed(3)])), "")
+  const t = langidTargets(e)
+  lines.push(table(["target", "measured"], Object.entries(t).map(([k, v]) => [k, v === null ? "–" : String(v)])))
+  return lines.join("\n")
 }

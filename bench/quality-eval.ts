@@ -9,6 +9,7 @@ import { reconcileLanguage } from "../stages/langid/langid.ts"
 import { normalizeText } from "../stages/normalize/normalize.ts"
 import type { PipelineDocument } from "../domain/document.ts"
 import { judge, qualityConfig, type QualityConfig } from "../stages/quality/quality.ts"
+import { table } from "../pipeline/table.ts"
 
 export interface EvalDocument {
   readonly text: string
@@ -137,3 +138,10 @@ export const evaluateQuality = async (settings: LangidConfig = Effect.runSync(la
     return { name: set.name, expect: set.expect, documents: set.documents.length, kept, removed, rate: (set.expect === "keep" ? kept : removed) / set.documents.length, reasons }
   })
 }
+
+/** Results as `acervo quality eval` prints them. */
+export const renderQualityEvaluation = (results: ReadonlyArray<EvalResult>): string =>
+  table(
+    ["set", "documents", "kept", "removed", "as expected", "removed because"],
+    results.map((r) => [r.name, r.documents, r.kept, r.removed, `${(r.rate * 100).toFixed(1)}% ${r.expect === "keep" ? "kept" : "removed"}`, Object.entries(r.reasons).map(([k, v]) => `${k} ${v}`).join(", ")])
+  )

@@ -18,7 +18,7 @@ const newestSource = () => {
       else if (entry.name.endsWith(".ts") || entry.name.endsWith(".json")) newest = Math.max(newest, statSync(full).mtimeMs)
     }
   }
-  for (const dir of ["pipeline", "stages", "manifests", "licenses"]) walk(join(root, dir))
+  for (const dir of ["domain", "stages", "catalog", "pipeline", "manifests", "licenses"]) walk(join(root, dir))
   return newest
 }
 

@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Layer, Schema } from "effect"
 import { DocumentFields } from "../domain/batch-schema.ts"
 import { DedupIndex, DedupIndexError, type StoredSurvivor } from "../stages/dedup/dedup-index.ts"

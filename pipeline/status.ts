@@ -3,6 +3,9 @@ import { Effect, Schema } from "effect"
 import { Batches, type BatchListRow } from "../catalog/batches.ts"
 import { Documents } from "../catalog/documents.ts"
 import { UsageError } from "./errors.ts"
+import { table } from "./table.ts"
+
+export { table }
 
 /** One batch as `acervo status` prints it and `GET /v1/batches` returns it. */
 export const BatchSummary = Schema.Struct({
@@ -93,14 +96,6 @@ export const statusReport = (batchRef: string | undefined) =>
       )
     } satisfies StatusReport
   })
-
-/** Plain-text table with aligned columns. */
-export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string | number>>): string => {
-  const cells = [header, ...rows.map((r) => r.map(String))]
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)))
-  const line = (r: ReadonlyArray<string>) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd()
-  return [line(cells[0]!), line(widths.map((w) => "-".repeat(w))), ...cells.slice(1).map(line)].join("\n")
-}
 
 export const renderStatus = (r: StatusReport): string => {
   const parts = [

@@ -1,136 +1,17 @@
-import { Args, Command, Options } from "@effect/cli"
-import { FileSystem } from "@effect/platform"
-import { NodeSink, NodeStream } from "@effect/platform-node"
-import { Chunk, Console, Effect, Either, Option, ParseResult, Schema, Stream } from "effect"
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
-import { availableParallelism } from "node:os"
-import { dirname, join } from "node:path"
-import { evaluate, LENGTH_BUCKETS, type Evaluation } from "../../bench/langid-eval.ts"
-import { MissingProfiles, type IdentifyOptions, reloadProfiles, scorerFor, thresholdsFile } from "../../stages/langid/identify.ts"
-import { IdentifierPool, identifierPoolLayer } from "../workers/langid-pool.ts"
-import { loadProfiles, profilesDir } from "../../stages/langid/profile.ts"
-import { buildProfile, calibrate, readTrainingFile, type TrainingFile } from "../../stages/langid/train.ts"
-import { identifyJsonlLines, identifyText } from "../../stages/langid/jsonl.ts"
-import { IdentifyJsonlBatch, type IdentificationResult } from "../../stages/langid/worker-protocol.ts"
-import { normalizeText } from "../../stages/normalize/normalize.ts"
-import { canonicalJson } from "../../domain/hashing.ts"
-import { langidConfig } from "../../stages/langid/config.ts"
-import { UsageError } from "../errors.ts"
-import { projectRoot } from "../../domain/project-root.ts"
-import { table } from "../status.ts"
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import { profilesDir, thresholdsFile } from "../../stages/langid/paths.ts"
+import { lazy } from "./lazy.ts"
 
-/** Texts sent to a worker at a time. */
-const BATCH_LINES = 2000
 /** Inputs larger than this use every core unless --workers says otherwise. */
-const PARALLEL_FROM_BYTES = 4 * 1024 * 1024
+export const PARALLEL_FROM_BYTES = 4 * 1024 * 1024
 
 const candidatesOption = Options.text("candidates").pipe(Options.withDescription("comma-separated ISO 639-3 codes (default: $ACERVO_LANGID_CANDIDATES)"), Options.optional)
 const workersOption = Options.integer("workers").pipe(
   Options.withDescription(`worker threads (default: every core for inputs over ${PARALLEL_FROM_BYTES / 1024 / 1024} MB on machines with more than 2 cores, else 0 = this thread)`),
   Options.optional
 )
-
-
-const resolveOptions = (candidates: Option.Option<string>) =>
-  Effect.gen(function* () {
-    const settings = yield* langidConfig
-    const list = Option.isSome(candidates) ? candidates.value.split(",").map((c) => c.trim()).filter(Boolean) : [...settings.candidates]
-    yield* Effect.try({ try: () => scorerFor(list), catch: (e) => new UsageError({ message: e instanceof MissingProfiles ? e.message : String(e) }) })
-    return { candidates: list, segments: settings.segments, dominantShare: settings.dominantShare } satisfies IdentifyOptions
-  })
-
-
-/** Non-blank lines of a file or standard input, decoded as UTF-8 across chunk boundaries, numbered from 1, in batches. */
-const inputBatches = (file: string) =>
-  Effect.gen(function* () {
-    if (file === "-") {
-      return NodeStream.fromReadable(() => process.stdin, (e) => new UsageError({ message: `standard input: ${String(e)}` }))
-    }
-    const fs = yield* FileSystem.FileSystem
-    if (!existsSync(file)) return yield* new UsageError({ message: `${file}: no such file; give a JSONL file or - for standard input` })
-    return fs.stream(file).pipe(Stream.mapError((e) => new UsageError({ message: `${file}: ${e.message}` })))
-  }).pipe(
-    Stream.unwrap,
-    Stream.decodeText(),
-    Stream.splitLines,
-    Stream.zipWithIndex,
-    Stream.filter(([line]) => line.trim().length > 0),
-    Stream.grouped(BATCH_LINES)
-  )
-
-/**
- * Decodes a batch of JSONL lines with one schema check each, synchronously: per-line effects cost
- * more than the language identification itself.
- */
-const decodeBatch = <A, I>(schema: Schema.Schema<A, I>, file: string, expected: string) => {
-  const decode = Schema.decodeUnknownEither(schema)
-  return (batch: Chunk.Chunk<readonly [string, number]>): Effect.Effect<Array<A>, UsageError> => {
-    const out: Array<A> = []
-    for (const [line, i] of batch) {
-      let parsed: unknown
-      let problem: string | undefined
-      try {
-        parsed = JSON.parse(line)
-      } catch (e) {
-        problem = `not JSON (${(e as Error).message})`
-      }
-      if (problem === undefined) {
-        const r = decode(parsed)
-        if (Either.isRight(r)) {
-          out.push(r.right)
-          continue
-        }
-        problem = ParseResult.TreeFormatter.formatErrorSync(r.left).split("\n").slice(-1)[0]!.trim()
-      }
-      return Effect.fail(new UsageError({ message: `${file === "-" ? "standard input" : file}, line ${i + 1}: ${problem}; each line must be ${expected}` }))
-    }
-    return Effect.succeed(out)
-  }
-}
-
-const workerCount = (file: string, workers: Option.Option<number>) => {
-  if (Option.isSome(workers)) return Math.max(0, workers.value)
-  // On two cores the thread that reads and writes competes with the workers, and one thread measured faster.
-  return file !== "-" && existsSync(file) && statSync(file).size > PARALLEL_FROM_BYTES && availableParallelism() > 2 ? availableParallelism() : 0
-}
-
-/**
- * Identifies batches of JSONL lines, in order, each batch to one string of output lines: in this
- * thread, or spread over a pool of worker threads (one batch per worker at a time) when `workers` > 0.
- */
-const identifyJsonlBatches = <E, R>(
-  batches: Stream.Stream<Chunk.Chunk<readonly [string, number]>, E, R>,
-  source: string,
-  options: IdentifyOptions,
-  workers: number
-): Stream.Stream<string, E | UsageError, R> => {
-  const request = (batch: Chunk.Chunk<readonly [string, number]>) => {
-    const lines = Chunk.toArray(Chunk.map(batch, ([line]) => line))
-    const numbers = Chunk.toArray(Chunk.map(batch, ([, i]) => i + 1))
-    return { lines, numbers, source, ...options, candidates: [...options.candidates] }
-  }
-  if (workers === 0) {
-    return batches.pipe(
-      Stream.mapEffect((batch) => {
-        const r = request(batch)
-        return Either.match(identifyJsonlLines(r.lines, r.numbers, source, options), {
-          onLeft: (message) => Effect.fail(new UsageError({ message })),
-          onRight: Effect.succeed
-        })
-      })
-    )
-  }
-  return Stream.unwrapScoped(
-    Effect.map(IdentifierPool, (pool) => batches.pipe(Stream.mapEffect((batch) => pool.executeEffect(new IdentifyJsonlBatch(request(batch))), { concurrency: workers })))
-  ).pipe(
-    Stream.provideSomeLayer(identifierPoolLayer(workers)),
-    Stream.mapError((e) =>
-      typeof e === "string" ? new UsageError({ message: e }) : e instanceof UsageError ? e : new UsageError({ message: `language identification worker: ${(e as { message?: string }).message ?? String(e)}` })
-    )
-  )
-}
-
-const LabelledLine = Schema.Struct({ text: Schema.String, lang: Schema.String })
 
 const fileArg = Args.text({ name: "FILE" }).pipe(Args.withDescription("text file (or JSONL with --jsonl), or - for standard input"), Args.withDefault("-"))
 
@@ -142,66 +23,8 @@ const langidRoot = Command.make(
     candidates: candidatesOption,
     workers: workersOption
   },
-  ({ file, jsonl, candidates, workers }) =>
-    Effect.gen(function* () {
-      const options = yield* resolveOptions(candidates)
-      if (!jsonl) {
-        if (file !== "-" && !existsSync(file)) return yield* new UsageError({ message: `${file}: no such file; give a text file or - for standard input` })
-        const { text } = normalizeText(readFileSync(file === "-" ? 0 : file, "utf8"))
-        return yield* Console.log(JSON.stringify(identifyText(text, options)))
-      }
-      yield* identifyJsonlBatches(inputBatches(file), file === "-" ? "standard input" : file, options, workerCount(file, workers)).pipe(
-        Stream.run(NodeSink.fromWritable(() => process.stdout, (e) => new UsageError({ message: `standard output: ${String(e)}` })))
-      )
-    })
+  (args) => lazy(() => import("./handlers/langid.ts"), (m) => m.identify(args))
 ).pipe(Command.withDescription("identify languages: a whole text, or with --jsonl one text a line"))
-
-const formatScore = (x: number | null) => (x === null ? "–" : x.toFixed(3))
-
-/** The figures acervo's issue asks for, read off an evaluation. */
-export const langidTargets = (e: Evaluation) => {
-  const f1 = (group: string, lang: string) => e.scores[group]?.[lang]?.f1 ?? null
-  const core = new Set(["spa", "por", "arn", "rap"])
-  let confuserSegments = 0
-  let confuserAsOurs = 0
-  for (const bucket of Object.values(e.confusion)) {
-    for (const [truth, row] of Object.entries(bucket)) {
-      if (core.has(truth)) continue
-      for (const [pred, n] of Object.entries(row)) {
-        confuserSegments += n
-        if (pred === "rap" || pred === "arn") confuserAsOurs += n
-      }
-    }
-  }
-  return {
-    "rap F1 >20": f1(">20", "rap"),
-    "arn F1 >20": f1(">20", "arn"),
-    "spa F1 >50": f1(">50", "spa"),
-    "por F1 >50": f1(">50", "por"),
-    "confusers labelled rap or arn": confuserSegments === 0 ? null : Math.round((confuserAsOurs / confuserSegments) * 10_000) / 10_000,
-    confuserSegments
-  }
-}
-
-const renderEvaluation = (e: Evaluation, bySource: Record<string, { n: number; right: number }>) => {
-  const langs = [...new Set(Object.values(e.scores).flatMap((g) => Object.keys(g)))].sort()
-  const groups = [...LENGTH_BUCKETS, ">20", ">50", "all"]
-  const rows = langs.map((l) => [l, ...groups.map((g) => {
-    const s = e.scores[g]?.[l]
-    return s && s.support + (s.precision === null ? 0 : 1) > 0 ? `${formatScore(s.precision)} ${formatScore(s.recall)} ${formatScore(s.f1)} (${s.support})` : "–"
-  })])
-  const lines = [`${e.segments} segments; precision recall F1 (segments) per language and length in characters`, "", table(["lang", ...groups], rows), ""]
-  for (const bucket of LENGTH_BUCKETS) {
-    const m = e.confusion[bucket]
-    if (!m) continue
-    const cols = [...new Set(Object.values(m).flatMap((r) => Object.keys(r)))].sort()
-    lines.push(`confusion, ${bucket} characters (rows: true language, columns: label given)`, table(["", ...cols], Object.keys(m).sort().map((t) => [t, ...cols.map((c) => m[t]![c] ?? "")])), "")
-  }
-  lines.push("share labelled correctly by source, over 20 characters", table(["source", "segments", "correct"], Object.entries(bySource).sort().map(([s, v]) => [s, v.n, (v.right / v.n).toFixed(3)])), "")
-  const t = langidTargets(e)
-  lines.push(table(["target", "measured"], Object.entries(t).map(([k, v]) => [k, v === null ? "–" : String(v)])))
-  return lines.join("\n")
-}
 
 const evalCommand = Command.make(
   "eval",
@@ -211,33 +34,7 @@ const evalCommand = Command.make(
     workers: workersOption,
     json: Options.boolean("json").pipe(Options.withDescription("print JSON"))
   },
-  ({ file, candidates, workers, json }) =>
-    Effect.gen(function* () {
-      const options = yield* resolveOptions(candidates)
-      const labelled: Array<{ readonly text: string; readonly lang: string; readonly source?: string | undefined }> = []
-      yield* inputBatches(file).pipe(
-        Stream.mapEffect(decodeBatch(Schema.Struct({ ...LabelledLine.fields, source: Schema.optional(Schema.String) }), file, 'a JSON object with "text" and "lang" strings')),
-        Stream.runForEach((lines) => Effect.sync(() => labelled.push(...lines)))
-      )
-      if (labelled.length === 0) return yield* new UsageError({ message: `${file}: no labelled lines; each line must be {"text": …, "lang": …}` })
-      const predicted: Array<string> = []
-      const asJsonl = Stream.fromIterable(labelled.map((l, i) => [JSON.stringify({ text: l.text }), i] as const)).pipe(Stream.grouped(BATCH_LINES))
-      yield* identifyJsonlBatches(asJsonl, file, options, workerCount(file, workers)).pipe(
-        Stream.runForEach((out) => Effect.sync(() => predicted.push(...out.trimEnd().split("\n").map((l) => (JSON.parse(l) as IdentificationResult).lang))))
-      )
-      const items = labelled.map((l, i) => ({ chars: [...l.text].length, truth: l.lang, predicted: predicted[i]! }))
-      const evaluation = evaluate(items)
-      const bySource: Record<string, { n: number; right: number }> = {}
-      labelled.forEach((l, i) => {
-        if (items[i]!.chars <= 20) return
-        const key = `${l.lang} ${(l.source ?? "").split(":")[0]}`
-        const s = (bySource[key] ??= { n: 0, right: 0 })
-        s.n++
-        if (items[i]!.predicted === l.lang) s.right++
-      })
-      if (json) return yield* Console.log(JSON.stringify({ candidates: options.candidates, ...evaluation, bySource, targets: langidTargets(evaluation) }, null, 2))
-      yield* Console.log(renderEvaluation(evaluation, bySource))
-    })
+  (args) => lazy(() => import("./handlers/langid.ts"), (m) => m.evaluateFile(args))
 ).pipe(Command.withDescription("precision, recall, F1 and confusion by length bucket on a labelled JSONL file"))
 
 const trainCommand = Command.make(
@@ -249,28 +46,8 @@ const trainCommand = Command.make(
     license: Options.text("license").pipe(Options.withDescription("licence of the reference text (SPDX)"), Options.optional),
     attribution: Options.text("attribution").pipe(Options.withDescription("who wrote the reference text, and where it is from"), Options.optional)
   },
-  ({ lang, files, out, license, attribution }) =>
-    Effect.gen(function* () {
-      if (!/^[a-z]{3}$/.test(lang)) return yield* new UsageError({ message: `--lang ${lang}: give an ISO 639-3 code such as rap or arn` })
-      const missing = files.filter((f) => !existsSync(f))
-      if (missing.length > 0) return yield* new UsageError({ message: `${missing.join(", ")}: no such file; give reference text files, one segment a line` })
-      const sources = readSourcesFile()
-      const training = yield* Effect.try({ try: () => files.map(readTrainingFile), catch: (e) => new UsageError({ message: (e as Error).message }) })
-      const profile = yield* Effect.try({
-        try: () =>
-          buildProfile(lang, training, Option.getOrElse(license, () => sources[lang]?.license ?? "unknown"), Option.getOrElse(attribution, () => sources[lang]?.attribution ?? "unknown")),
-        catch: (e) => new UsageError({ message: (e as Error).message })
-      })
-      mkdirSync(out, { recursive: true })
-      const target = join(out, `${lang}.json`)
-      writeFileSync(target, `${JSON.stringify(profile, null, 2)}\n`)
-      reloadProfiles()
-      yield* Console.log(`${target}: ${lang} profile, ${profile.trigrams.split("|").length} trigrams from ${training.length} file(s), ${profile.sources.reduce((n, s) => n + s.characters, 0)} characters`)
-    })
+  (args) => lazy(() => import("./handlers/langid.ts"), (m) => m.train(args))
 ).pipe(Command.withDescription("build a language profile (franc's model: 300 ranked trigrams of folded text) from reference text"))
-
-const sourcesFile = join(projectRoot, "corpora", "langid", "sources.json")
-const readSourcesFile = (): Record<string, { license: string; attribution: string }> => (existsSync(sourcesFile) ? JSON.parse(readFileSync(sourcesFile, "utf8")) : {})
 
 const calibrateCommand = Command.make(
   "calibrate",
@@ -278,29 +55,7 @@ const calibrateCommand = Command.make(
     precision: Options.float("precision").pipe(Options.withDescription("precision each language's labels must reach"), Options.withDefault(0.99)),
     out: Options.text("out").pipe(Options.withDescription("thresholds file"), Options.withDefault(thresholdsFile))
   },
-  ({ precision, out }) =>
-    Effect.gen(function* () {
-      const profiles = loadProfiles()
-      const training = new Map<string, ReadonlyArray<TrainingFile>>()
-      for (const [lang, p] of profiles) {
-        const files = p.sources.map((s) => (s.file.startsWith("/") ? s.file : join(projectRoot, s.file)))
-        const missing = files.filter((f) => !existsSync(f))
-        if (missing.length > 0) return yield* new UsageError({ message: `${lang}: training file(s) ${missing.join(", ")} not found; rebuild them with corpora/tools/build-langid-sets.ts` })
-        training.set(lang, files.map(readTrainingFile))
-      }
-      const result = calibrate(training, precision)
-      mkdirSync(dirname(out), { recursive: true })
-      writeFileSync(
-        out,
-        `${JSON.stringify(
-          JSON.parse(canonicalJson({ format: "acervo-langid-thresholds/1", method: `lowest confidence at which each language's labels reach precision ${precision} on out-of-fold training segments over 20 characters, every language weighing the same (2 folds)`, thresholds: result.thresholds })),
-          null,
-          2
-        )}\n`
-      )
-      reloadProfiles()
-      yield* Console.log(table(["lang", "threshold", "segments"], Object.entries(result.thresholds).map(([l, t]) => [l, t, result.segments[l] ?? 0])))
-    })
+  (args) => lazy(() => import("./handlers/langid.ts"), (m) => m.calibrateThresholds(args))
 ).pipe(Command.withDescription("learn per-language confidence thresholds from the profiles' training text"))
 
 export const langid = langidRoot.pipe(Command.withSubcommands([evalCommand, trainCommand, calibrateCommand]))

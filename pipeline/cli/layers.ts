@@ -18,3 +18,6 @@ export const appLayer = (overrides: Partial<AcervoSettings> = {}, progress: Laye
   const provider = ConfigProvider.fromMap(new Map(Object.entries(environment))).pipe(ConfigProvider.orElse(() => ConfigProvider.fromEnv()))
   return layer.pipe(Layer.provide(Layer.setConfigProvider(provider)))
 }
+
+/** What `appLayer` provides. */
+export type AppServices = Layer.Layer.Success<ReturnType<typeof appLayer>>

@@ -1,5 +1,6 @@
-import { WorkerRunner } from "@effect/platform"
-import { NodeRuntime, NodeWorkerRunner } from "@effect/platform-node"
+import * as WorkerRunner from "@effect/platform/WorkerRunner"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
 import { Layer } from "effect"
 import { identifyJsonlLines } from "../../stages/langid/jsonl.ts"
 import { IdentifyJsonlBatch } from "../../stages/langid/worker-protocol.ts"

@@ -1,5 +1,5 @@
-import { Worker } from "@effect/platform"
-import { NodeWorker } from "@effect/platform-node"
+import * as Worker from "@effect/platform/Worker"
+import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import { Context, Effect, Layer, Scope } from "effect"
 import type { PipelineDocument } from "../../domain/document.ts"
 import { stages } from "../../stages/index.ts"

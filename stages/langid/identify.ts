@@ -1,7 +1,6 @@
 import { Schema } from "effect"
 import { existsSync, readFileSync } from "node:fs"
-import { join } from "node:path"
-import { projectRoot } from "../../domain/project-root.ts"
+import { thresholdsFile } from "./paths.ts"
 import { loadProfiles, profilesDir } from "./profile.ts"
 import { ProfileScorer } from "./scorer.ts"
 import { documentSegments } from "./segments.ts"
@@ -32,7 +31,7 @@ export const Thresholds = Schema.Struct({
   thresholds: Schema.Record({ key: Schema.String, value: Schema.Number })
 })
 export type Thresholds = typeof Thresholds.Type
-export const thresholdsFile = join(projectRoot, "corpora", "langid", "thresholds.json")
+export { thresholdsFile }
 
 export class MissingProfiles extends Error {
   constructor(readonly languages: ReadonlyArray<string>, readonly available: ReadonlyArray<string>) {

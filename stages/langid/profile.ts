@@ -1,8 +1,8 @@
 import { Schema } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { projectRoot } from "../../domain/project-root.ts"
 import { scoringText } from "./fold.ts"
+import { profilesDir } from "./paths.ts"
 
 /** Trigrams a profile keeps, as in franc. */
 export const PROFILE_SIZE = 300
@@ -43,7 +43,7 @@ export const rankTrigrams = (counts: ReadonlyMap<string, number>): Array<string>
     .slice(0, PROFILE_SIZE)
     .map(([t]) => t)
 
-export const profilesDir = join(projectRoot, "corpora", "langid", "profiles")
+export { profilesDir }
 
 const decodeProfile = Schema.decodeUnknownSync(Schema.parseJson(LanguageProfile))
 

@@ -89,6 +89,7 @@ describe("Releases", () => {
         profiles_json: '["open","research"]',
         fields_json: '{"language":"spa","license":"CC-BY-4.0"}',
         pii_json: '{"EMAIL":1}',
+        annotations_json: null,
         body: rap.text
       })
       const second = yield* releases.keptPage({ lang: "spa", recordId: spaIds[0]! }, 2)

@@ -94,7 +94,7 @@ describe("withdrawal", () => {
     expect(dataset!["http://purl.org/dc/terms/conformsTo"]!.map((c) => c["@value"])).toContain("http://mlcommons.org/croissant/1.1")
     expect(dataset!["http://mlcommons.org/croissant/RAI/dataReleaseMaintenancePlan"]![0]!["@value"]).toContain("tombstones.jsonl")
     const recordSet = dataset!["http://mlcommons.org/croissant/recordSet"]![0] as Record<string, Array<unknown>>
-    expect(recordSet["http://mlcommons.org/croissant/field"]).toHaveLength(7)
+    expect(recordSet["http://mlcommons.org/croissant/field"]).toHaveLength(8)
 
     const ledger = await run(home, Effect.flatMap(Ledger, (l) => Effect.zip(l.verify, l.entries)))
     expect(ledger[0].broken).toBeUndefined()

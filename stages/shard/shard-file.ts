@@ -28,8 +28,10 @@ export class ShardFile {
 
   constructor(private readonly finalPath: string) {
     // Level 4 compresses nearly as well as 6 (measured 0.400 vs 0.385 on Spanish prose) at twice
-    // the speed; the large buffer lets the feeding thread go on while zlib works.
-    const options: ZlibOptions & { highWaterMark: number } = { level: 4, strategy: constants.Z_DEFAULT_STRATEGY, highWaterMark: 4 * 1024 * 1024 }
+    // the speed; the large buffer lets the feeding thread go on while zlib works. Output comes in
+    // 256 KiB pieces (not 16): each piece costs the feeding thread a callback, a hash update and a
+    // file write (a quarter of the main thread's work with 16), and the bytes are the same.
+    const options: ZlibOptions & { highWaterMark: number } = { level: 4, strategy: constants.Z_DEFAULT_STRATEGY, highWaterMark: 4 * 1024 * 1024, chunkSize: 256 * 1024 }
     this.gzip = createGzip(options)
     this.out = createWriteStream(`${finalPath}.tmp`)
     this.gzip.on("data", (chunk: Buffer) => {

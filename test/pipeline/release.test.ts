@@ -1,12 +1,15 @@
-import { Effect } from "effect"
+import { Effect, ManagedRuntime } from "effect"
 import { describe, expect, it } from "vitest"
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join, relative } from "node:path"
 import { submitBatch } from "../../pipeline/batch/submit.ts"
+import { Catalog } from "../../catalog/catalog.ts"
 import { processPending } from "../../pipeline/run.ts"
 import { writeRelease } from "../../pipeline/release.ts"
 import type { AcervoSettings } from "../../pipeline/config.ts"
 import { loadReferenceTexts } from "../../bench/reference-texts.ts"
+import { appLayer } from "../../pipeline/cli/layers.ts"
+import { Progress } from "../../pipeline/progress.ts"
 import { sampleBatches, sampleBatchNames, tempDir, withApp } from "../helpers.ts"
 
 const run = <A, E>(home: string, effect: Effect.Effect<A, E, any>, overrides: Partial<AcervoSettings> = {}) =>
@@ -62,19 +65,42 @@ describe("the release phase", () => {
     expect(summary.excluded["near-duplicate"]).toBeGreaterThan(50)
     // Small shards, so that streams split into parts inside a batch of lines; a fixed clock for `created`.
     const settings = { shardMaxBytes: 300_000, sourceDateEpoch: { _tag: "Some", value: 1_767_225_600 } } as unknown as Partial<AcervoSettings>
-    const releases = []
-    for (const workers of [0, 1, 2]) {
-      // One name, so that no release is another's `previous`.
-      const { dir, manifest } = await run(home, writeRelease({ name: "r", outDir: tempDir(), profiles: ["open", "noncommercial"] }), { ...settings, workers })
-      releases.push({ manifest, files: files(dir) })
+    // One runtime for each number of workers, so that each pool starts once (threads start slowly under tsx).
+    const runtimes = [0, 1, 2].map((workers) => ManagedRuntime.make(appLayer({ home, ...settings, workers }, Progress.silent)))
+    // One name, so that no release is another's `previous`.
+    const release = (workers: number, outDir: string) => runtimes[workers]!.runPromise(writeRelease({ name: "r", outDir, profiles: ["open", "noncommercial"] }))
+    try {
+      const releases = []
+      for (const workers of [0, 1, 2]) {
+        const { dir, manifest } = await release(workers, tempDir())
+        releases.push({ manifest, files: files(dir) })
+      }
+      const [none, one, two] = releases
+      expect(none!.manifest.totals.documents).toBeGreaterThan(500)
+      expect(new Set(none!.manifest.shards.map((s) => s.profile))).toEqual(new Set(["open", "noncommercial"]))
+      expect(none!.manifest.shards.filter((s) => s.path.startsWith("shards/open/por/")).length).toBeGreaterThanOrEqual(3)
+      expect(Object.keys(none!.files)).toContain("manifest.json")
+      expect(one!.files).toEqual(none!.files)
+      expect(two!.files).toEqual(none!.files)
+
+      // A failure while shards are written (a record that cannot be built, late in the order) leaves
+      // the previous release as it was and no staging folder, with workers or without.
+      const out = tempDir()
+      await release(0, out)
+      const before = files(out)
+      await runtimes[0]!.runPromise(
+        Effect.flatMap(Catalog, (c) =>
+          c.sql`UPDATE documents SET langs_json = '{' WHERE record_id = (SELECT record_id FROM documents WHERE status = 'kept' ORDER BY lang DESC, record_id DESC LIMIT 1)`
+        )
+      )
+      for (const workers of [0, 2]) {
+        await expect(release(workers, out)).rejects.toThrow(/JSON/)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        expect(readdirSync(out)).toEqual(["r"])
+        expect(files(out)).toEqual(before)
+      }
+    } finally {
+      await Promise.all(runtimes.map((r) => r.dispose()))
     }
-    const [none, one, two] = releases
-    expect(none!.manifest.totals.documents).toBeGreaterThan(500)
-    expect(new Set(none!.manifest.shards.map((s) => s.profile))).toEqual(new Set(["open", "noncommercial"]))
-    expect(none!.manifest.shards.filter((s) => s.path.startsWith("shards/open/por/")).length).toBeGreaterThanOrEqual(3)
-    expect(none!.manifest.shards.some((s) => s.path.endsWith("part-00001.jsonl.gz"))).toBe(true)
-    expect(Object.keys(none!.files)).toContain("manifest.json")
-    expect(one!.files).toEqual(none!.files)
-    expect(two!.files).toEqual(none!.files)
   })
 })

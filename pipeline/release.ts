@@ -130,7 +130,7 @@ export const writeRelease = (options: ReleaseOptions) =>
     return { dir: finalDir, manifest } satisfies ReleaseSummary
   })
 
-/** A batch of lines: enough work to be worth a message to a worker, little to hold in memory. */
+/** A batch of lines: enough work to be worth a message to a worker, little to hold in memory (texts' characters, near copies' included). */
 const BATCH_ROWS = 100
 const BATCH_CHARACTERS = 1_000_000
 
@@ -254,7 +254,8 @@ const writeShards = (
         const page = yield* catalog.keptPage(after, PAGE)
         if (page.length === 0) break
         const admitted = page.flatMap((row) => {
-          const profile = options.profiles.find((p) => (JSON.parse(row.profiles_json) as Array<string>).includes(p))
+          const admits = JSON.parse(row.profiles_json) as Array<string>
+          const profile = options.profiles.find((p) => admits.includes(p))
           if (!profile) outsideProfiles++
           return profile ? [{ row, profile }] : []
         })
@@ -297,7 +298,9 @@ const writeShards = (
           let batch = batches.get(key)
           if (!batch) batches.set(key, (batch = { profile, lang: row.lang, rows: [], characters: 0 }))
           batch.rows.push(row)
+          // The near copies' texts travel with the batch and are shingled there: they count too.
           batch.characters += characters
+          for (const d of dups.get(row.record_id) ?? []) batch.characters += d.body?.length ?? 0
           if (batch.characters >= BATCH_CHARACTERS || batch.rows.length >= BATCH_ROWS) {
             batches.delete(key)
             yield* submit(key, profile, row.lang, batch.rows, dups)

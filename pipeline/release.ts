@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
@@ -6,23 +6,24 @@ import { AttributionCollector } from "../manifests/attribution.ts"
 import { MANIFEST_FILE, type Manifest, type ShardEntry } from "../manifests/manifest.ts"
 import { releaseProfiles } from "../licenses/profiles.ts"
 import { ShardFile } from "../stages/shard/shard-file.ts"
-import { toRecord } from "../stages/shard/record.ts"
-import { recordFields } from "../stages/index.ts"
-import type { FieldTotal } from "../manifests/manifest.ts"
+import type { LineBatch, RecordLines } from "../stages/shard/lines.ts"
 import type { DocumentFields } from "../domain/batch-schema.ts"
 import { Batches } from "../catalog/batches.ts"
 import { Documents } from "../catalog/documents.ts"
 import { Releases } from "../catalog/releases.ts"
-import type { SourceRow } from "../domain/release-rows.ts"
+import type { KeptRow, SourceRow } from "../domain/release-rows.ts"
+import type { FieldTotal } from "../manifests/manifest.ts"
+import { recordFields } from "../stages/index.ts"
 import { nowIso } from "./clock.ts"
 import { configSha256, Settings, stageConfig, StageSettings } from "./config.ts"
 import { croissantFor } from "../manifests/croissant.ts"
 import { minHashParams } from "../stages/dedup/config.ts"
 import { dedupStage } from "../stages/dedup/dedup.ts"
-import { jaccard, type MinHashParams, shingles, type ShingleSet } from "../stages/dedup/minhash.ts"
+import type { MinHashParams } from "../stages/dedup/minhash.ts"
 import { ReleaseError } from "./errors.ts"
 import { sha256Hex } from "../domain/hashing.ts"
 import { Progress } from "./progress.ts"
+import { PurePool } from "./workers/pool.ts"
 import { version } from "./version.ts"
 
 export interface ReleaseOptions {
@@ -81,7 +82,10 @@ export const writeRelease = (options: ReleaseOptions) =>
     clearLeftovers(outDir, options.name)
     const staging = join(outDir, `.${options.name}.partial-${randomBytes(6).toString("hex")}`)
     mkdirSync(staging)
-    const result = yield* writeShards(staging, options, settings.shardMaxBytes, minHashParams(yield* stageConfig(dedupStage))).pipe(
+    const pool = yield* PurePool
+    // Batches in flight: four a worker (measured: two leave the workers waiting while this fiber
+    // waits for gzip), so that none waits while this fiber writes; none without workers.
+    const result = yield* writeShards(staging, options, settings.shardMaxBytes, minHashParams(yield* stageConfig(dedupStage)), pool.lines, 4 * pool.size).pipe(
       Effect.tapErrorCause(() => Effect.sync(() => rmSync(staging, { recursive: true, force: true })))
     )
     const created = yield* nowIso
@@ -131,21 +135,48 @@ export const writeRelease = (options: ReleaseOptions) =>
     return { dir: finalDir, manifest } satisfies ReleaseSummary
   })
 
-/**
- * A merged copy's similarity as the release states it: its shingle Jaccard similarity with the
- * survivor's text, measured when the release is written, so that it holds whichever copy the
- * cluster's survivor is now and whatever chunks the copies were processed in.
- */
-const similarityToSurvivor = (copy: SourceRow, survivor: () => ShingleSet, params: MinHashParams): number =>
-  copy.reason_code === "near-duplicate" && copy.body !== null ? jaccard(survivor(), shingles(copy.body, params)) : 1
+/** A batch of lines: enough work to be worth a message to a worker, little to hold in memory (texts' characters, near copies' included). */
+const BATCH_ROWS = 100
+const BATCH_CHARACTERS = 1_000_000
 
-const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: number, shingleParams: MinHashParams) =>
+/** One shard stream: a profile's records of one language, split into parts at `shardMaxBytes`. */
+interface OpenShard {
+  readonly file: ShardFile
+  readonly rel: string
+  readonly profile: string
+  readonly lang: string
+}
+
+/** A batch handed to the builder, and what the writer needs of it besides its lines. */
+interface Pending {
+  readonly key: string
+  readonly profile: string
+  readonly lang: string
+  readonly characters: ReadonlyArray<number>
+  readonly lines: Fiber.Fiber<RecordLines>
+}
+
+/**
+ * Kept documents are read a page at a time on this fiber, in (language, record id) order, and cut
+ * into batches of one shard stream (profile, language). `lines` builds a batch's JSON lines — in
+ * the worker pool, several batches at once — and the batches are written in the order they were
+ * read, each stream into its own gzip stream, so that the shards' bytes do not depend on how many
+ * workers there are. A language's shards are closed (gzip's tail, rename) while the next one is
+ * written. Totals and attribution are counted here in reading order.
+ */
+const writeShards = (
+  staging: string,
+  options: ReleaseOptions,
+  shardMaxBytes: number,
+  shingleParams: MinHashParams,
+  lines: (batch: LineBatch) => Effect.Effect<RecordLines>,
+  inFlight: number
+) =>
   Effect.gen(function* () {
     const catalog = yield* Releases
     const progress = yield* Progress
     const io = <A>(label: string, run: () => Promise<A>) =>
       Effect.tryPromise({ try: run, catch: (e) => new ReleaseError({ release: options.name, reason: `${label} failed: ${(e as Error).message ?? String(e)}` }) })
-    const shards: Array<ShardEntry> = []
     const attribution = new AttributionCollector()
     const totals = { documents: 0, characters: 0, by_language: {} as Tallies, by_license: {} as Tallies, by_institution: {} as Tallies, by_profile: {} as Tallies }
     const pii: Record<string, number> = {}
@@ -155,98 +186,168 @@ const writeShards = (staging: string, options: ReleaseOptions, shardMaxBytes: nu
       map[key] = (map[key] ?? 0) + n
     }
     let outsideProfiles = 0
-    const open = new Map<string, { file: ShardFile; part: number; rel: string; profile: string; lang: string }>()
+    const open = new Map<string, OpenShard>()
+    const parts = new Map<string, number>()
+    const closing: Array<Fiber.Fiber<ShardEntry, ReleaseError>> = []
+    const pending: Array<Pending> = []
+    const closed: Array<ShardEntry> = []
+
     const closeShard = (key: string) =>
       Effect.gen(function* () {
-        const s = open.get(key)
-        if (!s) return
+        const s = open.get(key)!
         open.delete(key)
-        const closed = yield* io(`closing ${s.rel}`, () => s.file.close())
-        shards.push({ path: s.rel, sha256: closed.sha256, bytes: closed.bytes, documents: closed.documents, characters: closed.characters, lang: s.lang, profile: s.profile })
+        // Closing waits for gzip's tail and the file; the next shards are written meanwhile.
+        closing.push(
+          yield* io(`closing ${s.rel}`, () => s.file.close()).pipe(
+            Effect.map((c): ShardEntry => ({ path: s.rel, sha256: c.sha256, bytes: c.bytes, documents: c.documents, characters: c.characters, lang: s.lang, profile: s.profile })),
+            Effect.fork
+          )
+        )
       })
-    const parts = new Map<string, number>()
-    let currentLang: string | undefined
-    let after = { lang: "", recordId: "" }
-    for (;;) {
-      const page = yield* catalog.keptPage(after, PAGE)
-      if (page.length === 0) break
-      const dupRows = yield* catalog.duplicateSources(page.map((r) => r.record_id))
-      const dups = new Map<string, Array<SourceRow>>()
-      const bodies = new Map(page.map((r) => [r.record_id, r.body]))
-      const survivorSets = new Map<string, ShingleSet>()
-      const survivorSet = (id: string) => () => {
-        let set = survivorSets.get(id)
-        if (!set) survivorSets.set(id, (set = shingles(bodies.get(id)!, shingleParams)))
-        return set
-      }
-      for (const d of dupRows) {
-        const list = dups.get(d.duplicate_of) ?? []
-        list.push({ ...d, similarity: similarityToSurvivor(d, survivorSet(d.duplicate_of), shingleParams) })
-        dups.set(d.duplicate_of, list)
-      }
-      for (const row of page) {
-        if (row.lang !== currentLang) {
-          for (const key of [...open.keys()]) yield* closeShard(key)
-          currentLang = row.lang
-        }
-        const admitted = JSON.parse(row.profiles_json) as Array<string>
-        const profile = options.profiles.find((p) => admitted.includes(p))
-        if (!profile) {
-          outsideProfiles++
-          continue
-        }
-        const fields = JSON.parse(row.fields_json) as DocumentFields
-        const record = toRecord(row, fields, dups.get(row.record_id) ?? [], recordFields)
-        const line = JSON.stringify(record)
-        const key = `${profile}/${row.lang}`
-        let shard = open.get(key)
-        if (shard && shard.file.uncompressedBytes > 0 && shard.file.uncompressedBytes + line.length > shardMaxBytes) {
-          yield* closeShard(key)
+    const openShard = (key: string, profile: string, lang: string) => {
+      const part = parts.get(key) ?? 0
+      parts.set(key, part + 1)
+      const rel = `shards/${profile}/${lang}/${partName(part)}`
+      mkdirSync(join(staging, "shards", profile, lang), { recursive: true })
+      const shard: OpenShard = { file: new ShardFile(join(staging, rel)), rel, profile, lang }
+      open.set(key, shard)
+      return shard
+    }
+
+    /** Writes the oldest batch's lines: runs of whole lines, a new part when one would pass `shardMaxBytes`. */
+    const writeOldest = Effect.gen(function* () {
+      const batch = pending.shift()!
+      const { bytes, byteLengths, lengths } = yield* Fiber.join(batch.lines)
+      // Batches come in reading order: one of a later language means the earlier ones are complete.
+      for (const [key, s] of open) if (s.lang !== batch.lang) yield* closeShard(key)
+      let shard = open.get(batch.key)
+      let start = 0
+      let at = 0
+      let size = shard?.file.uncompressedBytes ?? 0
+      let documents = 0
+      let characters = 0
+      const flush = (target: OpenShard) => io(`writing ${target.rel}`, () => target.file.write(bytes.subarray(start, at), documents, characters))
+      for (let i = 0; i < lengths.length; i++) {
+        if (shard && size > 0 && size + lengths[i]! > shardMaxBytes) {
+          if (at > start) yield* flush(shard)
+          yield* closeShard(batch.key)
           shard = undefined
         }
         if (!shard) {
-          const part = parts.get(key) ?? 0
-          parts.set(key, part + 1)
-          const rel = `shards/${profile}/${row.lang}/${partName(part)}`
-          mkdirSync(join(staging, "shards", profile, row.lang), { recursive: true })
-          shard = { file: new ShardFile(join(staging, rel)), part, rel, profile, lang: row.lang }
-          open.set(key, shard)
+          shard = openShard(batch.key, batch.profile, batch.lang)
+          start = at
+          size = 0
+          documents = 0
+          characters = 0
         }
-        const target = shard
-        yield* io(`writing ${target.rel}`, () => target.file.write(line, record.text.length))
-        totals.documents++
-        totals.characters += record.text.length
-        tally(totals.by_language, row.lang, record.text.length)
-        tally(totals.by_license, row.license, record.text.length)
-        tally(totals.by_institution, row.institution, record.text.length)
-        tally(totals.by_profile, profile, record.text.length)
-        for (const [type, n] of Object.entries(record.pii)) pii[type] = (pii[type] ?? 0) + n
-        for (const f of summed) {
-          const value = record[f.name]
-          if (typeof value !== "number") continue
-          const t = fieldTotals.get(f.name)!
-          t.total += value
-          add(t.by_language, row.lang, value)
-          add(t.by_profile, profile, value)
-          add(t.by_institution, row.institution, value)
-        }
-        if (row.attribution === 1) {
-          attribution.add({
-            institution: row.institution,
-            batch: row.batch_id,
-            license: row.license,
-            labels: record.labels,
-            title: record.title,
-            creators: typeof fields.creators === "string" ? [fields.creators] : [...(fields.creators ?? [])]
-          })
-        }
+        at += byteLengths[i]!
+        size += byteLengths[i]!
+        documents++
+        characters += batch.characters[i]!
       }
-      const last = page[page.length - 1]!
-      after = { lang: last.lang, recordId: last.record_id }
-      yield* progress.update(() => `release: ${totals.documents} records written`)
-    }
-    for (const key of [...open.keys()]) yield* closeShard(key)
-    shards.sort((a, b) => (a.path < b.path ? -1 : 1))
+      if (shard && at > start) yield* flush(shard)
+      // Bounded: a closing shard holds at most gzip's buffer.
+      while (closing.length > 8) yield* Fiber.join(closing.shift()!).pipe(Effect.map((entry) => closed.push(entry)))
+    })
+
+    const submit = (key: string, profile: string, lang: string, rows: ReadonlyArray<KeptRow>, dups: Map<string, ReadonlyArray<SourceRow>>) =>
+      Effect.gen(function* () {
+        const batch: LineBatch = { rows, duplicates: rows.flatMap((r) => dups.get(r.record_id) ?? []), shingles: shingleParams }
+        pending.push({ key, profile, lang, characters: rows.map((r) => r.body.length), lines: yield* Effect.fork(lines(batch)) })
+        while (pending.length > inFlight) yield* writeOldest
+      })
+
+    const write = Effect.gen(function* () {
+      let after = { lang: "", recordId: "" }
+      let readingLang = ""
+      for (;;) {
+        const page = yield* catalog.keptPage(after, PAGE)
+        if (page.length === 0) break
+        const admitted = page.flatMap((row) => {
+          const admits = JSON.parse(row.profiles_json) as Array<string>
+          const profile = options.profiles.find((p) => admits.includes(p))
+          if (!profile) outsideProfiles++
+          return profile ? [{ row, profile }] : []
+        })
+        const dups = new Map<string, Array<SourceRow>>()
+        for (const d of yield* catalog.duplicateSources(admitted.map((a) => a.row.record_id))) {
+          const list = dups.get(d.duplicate_of) ?? []
+          // An exact copy's text is the survivor's: only a near copy's is compared.
+          list.push(d.reason_code === "near-duplicate" ? d : { ...d, body: null })
+          dups.set(d.duplicate_of, list)
+        }
+        // Batches of one stream each, in reading order within the stream.
+        const batches = new Map<string, { profile: string; lang: string; rows: Array<KeptRow>; characters: number }>()
+        for (const { row, profile } of admitted) {
+          const characters = row.body.length
+          totals.documents++
+          totals.characters += characters
+          tally(totals.by_language, row.lang, characters)
+          tally(totals.by_license, row.license, characters)
+          tally(totals.by_institution, row.institution, characters)
+          tally(totals.by_profile, profile, characters)
+          if (row.pii_json) for (const [type, n] of Object.entries(JSON.parse(row.pii_json) as Record<string, number>)) pii[type] = (pii[type] ?? 0) + n
+          if (summed.length > 0 && row.annotations_json) {
+            const annotations = JSON.parse(row.annotations_json) as Record<string, unknown>
+            for (const f of summed) {
+              const value = annotations[f.name]
+              if (typeof value !== "number") continue
+              const t = fieldTotals.get(f.name)!
+              t.total += value
+              add(t.by_language, row.lang, value)
+              add(t.by_profile, profile, value)
+              add(t.by_institution, row.institution, value)
+            }
+          }
+          if (row.attribution === 1) {
+            const fields = JSON.parse(row.fields_json) as DocumentFields
+            attribution.add({
+              institution: row.institution,
+              batch: row.batch_id,
+              license: row.license,
+              labels: [...(fields.labels ?? [])],
+              title: fields.title ?? null,
+              creators: typeof fields.creators === "string" ? [fields.creators] : [...(fields.creators ?? [])]
+            })
+          }
+          const key = `${profile}/${row.lang}`
+          // A language's batches go before the next language's, which closes its shards.
+          if (row.lang !== readingLang) {
+            for (const [k, b] of batches) yield* submit(k, b.profile, b.lang, b.rows, dups)
+            batches.clear()
+            readingLang = row.lang
+          }
+          let batch = batches.get(key)
+          if (!batch) batches.set(key, (batch = { profile, lang: row.lang, rows: [], characters: 0 }))
+          batch.rows.push(row)
+          // The near copies' texts travel with the batch and are shingled there: they count too.
+          batch.characters += characters
+          for (const d of dups.get(row.record_id) ?? []) batch.characters += d.body?.length ?? 0
+          if (batch.characters >= BATCH_CHARACTERS || batch.rows.length >= BATCH_ROWS) {
+            batches.delete(key)
+            yield* submit(key, profile, row.lang, batch.rows, dups)
+          }
+        }
+        for (const [key, b] of batches) yield* submit(key, b.profile, b.lang, b.rows, dups)
+        const last = page[page.length - 1]!
+        after = { lang: last.lang, recordId: last.record_id }
+        yield* progress.update(() => `release: ${totals.documents} records written`)
+      }
+      while (pending.length > 0) yield* writeOldest
+      for (const key of [...open.keys()]) yield* closeShard(key)
+      for (const f of closing.splice(0)) closed.push(yield* Fiber.join(f))
+    })
+    yield* write.pipe(
+      // On a failure nothing is left writing into the staging folder when it is removed.
+      Effect.onError(() =>
+        Effect.gen(function* () {
+          for (const s of open.values()) s.file.abort()
+          yield* Fiber.interruptAll(pending.map((p) => p.lines))
+          yield* Effect.forEach(closing, Fiber.await, { discard: true })
+        })
+      )
+    )
+    const shards = closed.sort((a, b) => (a.path < b.path ? -1 : 1))
     return {
       shards,
       attribution,

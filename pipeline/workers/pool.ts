@@ -5,7 +5,8 @@ import type { PipelineDocument } from "../../domain/document.ts"
 import { stages } from "../../stages/index.ts"
 import { runPureParts, type PureResult } from "../../stages/pure.ts"
 import { Settings } from "../config.ts"
-import { PureChunk } from "./protocol.ts"
+import { recordLines, type LineBatch, type RecordLines } from "../../stages/shard/lines.ts"
+import { PureChunk, RecordLinesBatch, type WorkerRequest } from "./protocol.ts"
 import { siblingModule, spawnModule } from "./spawn.ts"
 
 export class WorkerFailed extends Error {}
@@ -17,12 +18,16 @@ export class WorkerFailed extends Error {}
  */
 const WORKER_HEAP_MB = 384
 
-/** Runs every stage's pure part on a chunk: in a pool of worker threads, or in place with none. */
+/**
+ * The pipeline's pure work, in a pool of worker threads or in place with none: every stage's pure
+ * part on a chunk (processing), and a batch's shard lines (release).
+ */
 export interface PureWork {
-  /** Worker threads; 0 when the pure parts run on the calling thread. */
+  /** Worker threads; 0 when the pure work runs on the calling thread. */
   readonly size: number
   /** `configs[i]` is the configuration of `names[i]`, a stage of the stage list. */
   readonly run: (names: ReadonlyArray<string>, configs: ReadonlyArray<unknown>, documents: ReadonlyArray<PipelineDocument>) => Effect.Effect<PureResult>
+  readonly lines: (batch: LineBatch) => Effect.Effect<RecordLines>
 }
 
 export class PurePool extends Context.Tag("acervo/PurePool")<PurePool, PureWork>() {}
@@ -31,30 +36,31 @@ const inPlace = (names: ReadonlyArray<string>, configs: ReadonlyArray<unknown>, 
   Effect.sync(() => runPureParts(stages.filter((s) => names.includes(s.name)), configs)(documents))
 
 /**
- * `ACERVO_WORKERS` threads, started on the first chunk (a command that processes nothing starts
- * none) and stopped with the layer. A worker's failure is a defect: the run stops with the chunk
- * uncommitted, and the next run does it again.
+ * `ACERVO_WORKERS` threads, started on first use (a command that processes and releases nothing
+ * starts none) and stopped with the layer. A worker's failure is a defect: the run stops with the
+ * chunk uncommitted, and the next run does it again; a release removes its staging folder.
  */
 export const purePoolLayer = Layer.scoped(
   PurePool,
   Effect.gen(function* () {
     const { workers } = yield* Settings
-    if (workers === 0) return { size: 0, run: inPlace }
+    if (workers === 0) return { size: 0, run: inPlace, lines: (batch) => Effect.sync(() => recordLines(batch)) }
     const scope = yield* Effect.scope
     const pool = yield* Effect.cached(
-      Worker.makePoolSerialized<PureChunk>({ size: workers }).pipe(
+      Worker.makePoolSerialized<WorkerRequest>({ size: workers }).pipe(
         Effect.provide(NodeWorker.layer(() => spawnModule(siblingModule(import.meta.url, "worker"), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } }))),
         Scope.extend(scope)
       )
     )
+    const execute = (request: WorkerRequest, what: string) =>
+      pool.pipe(
+        Effect.flatMap((p) => p.executeEffect(request)),
+        Effect.orDieWith((e) => new WorkerFailed(`a worker failed on ${what}: ${typeof e === "string" ? e : String(e)}`))
+      )
     return {
       size: workers,
-      run: (names, configs, documents) =>
-        pool.pipe(
-          Effect.flatMap((p) => p.executeEffect(new PureChunk({ stages: names, configs, documents }))),
-          Effect.map((r) => r as PureResult),
-          Effect.orDieWith((e) => new WorkerFailed(`a worker failed on a chunk: ${typeof e === "string" ? e : String(e)}`))
-        )
+      run: (names, configs, documents) => execute(new PureChunk({ stages: names, configs, documents }), "a chunk").pipe(Effect.map((r) => r as PureResult)),
+      lines: (batch) => execute(new RecordLinesBatch({ batch }), "a release batch").pipe(Effect.map((r) => r as RecordLines))
     } satisfies PureWork
   })
 )

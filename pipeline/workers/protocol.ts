@@ -15,3 +15,17 @@ export class PureChunk extends Schema.TaggedRequest<PureChunk>()("PureChunk", {
     documents: Schema.Array(Schema.Unknown)
   }
 }) {}
+
+/** One batch of kept documents bound for one shard stream: the worker builds its JSON lines, UTF-8. */
+export class RecordLinesBatch extends Schema.TaggedRequest<RecordLinesBatch>()("RecordLinesBatch", {
+  failure: Schema.String,
+  success: Schema.Unknown,
+  payload: {
+    /** A `LineBatch` (stages/shard/lines.ts): catalog rows and the shingle parameters. */
+    batch: Schema.Unknown
+  }
+}) {}
+
+/** Everything a worker thread is asked to do. */
+export const WorkerRequest = Schema.Union(PureChunk, RecordLinesBatch)
+export type WorkerRequest = typeof WorkerRequest.Type

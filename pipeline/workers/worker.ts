@@ -6,14 +6,17 @@ import type { PipelineDocument } from "../../domain/document.ts"
 import { canonicalJson } from "../../domain/hashing.ts"
 import { stages } from "../../stages/index.ts"
 import { runPureParts, type PureResult } from "../../stages/pure.ts"
-import { PureChunk } from "./protocol.ts"
+import { recordLines, type LineBatch } from "../../stages/shard/lines.ts"
+import { WorkerRequest } from "./protocol.ts"
 
 const chosen = (names: ReadonlyArray<string>) => stages.filter((s) => names.includes(s.name))
 
 // One prepared set of pure parts per configuration: a run sends the same configuration every time.
 let prepared: { key: string; run: (chunk: ReadonlyArray<PipelineDocument>) => PureResult } | undefined
 
-const PureWorker = WorkerRunner.layerSerialized(PureChunk, {
+const failure = (e: unknown) => (e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e))
+
+const PureWorker = WorkerRunner.layerSerialized(WorkerRequest, {
   PureChunk: ({ stages: names, configs, documents }) =>
     Effect.try({
       try: () => {
@@ -21,8 +24,9 @@ const PureWorker = WorkerRunner.layerSerialized(PureChunk, {
         if (prepared?.key !== key) prepared = { key, run: runPureParts(chosen(names), configs) }
         return prepared.run(documents as ReadonlyArray<PipelineDocument>) as unknown
       },
-      catch: (e) => (e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e))
-    })
+      catch: failure
+    }),
+  RecordLinesBatch: ({ batch }) => Effect.try({ try: () => recordLines(batch as LineBatch) as unknown, catch: failure })
 }).pipe(Layer.provide(NodeWorkerRunner.layer))
 
 NodeRuntime.runMain(WorkerRunner.launch(PureWorker))

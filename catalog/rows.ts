@@ -1,6 +1,6 @@
 import type { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
-import { CatalogError } from "../pipeline/errors.ts"
+import { CatalogError } from "./errors.ts"
 
 /** Decodes a query's rows with `schema`: a row that does not fit fails the query instead of being cast. */
 export const rowsOf = <A, I>(schema: Schema.Schema<A, I>) => Schema.decodeUnknown(Schema.Array(schema))

@@ -39,15 +39,9 @@ export class InputNotFound extends Data.TaggedError("InputNotFound")<{
   }
 }
 
-export class CatalogError extends Data.TaggedError("CatalogError")<{
-  readonly operation: string
-  readonly cause: unknown
-}> {
-  override get message() {
-    const detail = this.cause instanceof Error ? this.cause.message : String(this.cause)
-    return `catalog: ${this.operation} failed: ${detail}`
-  }
-}
+import { CatalogError } from "../catalog/errors.ts"
+
+export { CatalogError }
 
 export class ReleaseError extends Data.TaggedError("ReleaseError")<{
   readonly release: string

@@ -51,6 +51,11 @@ export class ShardFile {
 
   /** Stops writing after a failure: the staging folder that holds the file is removed anyway. */
   abort(): void {
+    // A write already handed to the file system completes after the destroy and reports on the
+    // stream; nothing is left to tell, so such late errors are dropped rather than thrown.
+    const ignore = () => undefined
+    this.gzip.on("error", ignore)
+    this.out.on("error", ignore)
     this.gzip.unpipe(this.out)
     this.gzip.destroy()
     this.out.destroy()

@@ -112,10 +112,7 @@ export const dedupKeyText = (text: string): string => utf16.decode(foldedUnits(t
 /** The dedup key's folded code units, for shingling; the buffer is reused by the next call. */
 export const dedupKeyUnits = (text: string): Uint16Array => foldedUnits(text)
 
-/** SHA-256 of the folded text (its UTF-16LE code units): the dedup key. */
-export const dedupKeyHash = (text: string): string => dedupKeyHashOfUnits(foldedUnits(text))
-
-/** SHA-256 of folded code units. */
+/** The dedup key: SHA-256 of the folded text's UTF-16LE code units (from `dedupKeyUnits`). */
 export const dedupKeyHashOfUnits = (units: Uint16Array): string => {
   return createHash("sha256").update(new Uint8Array(units.buffer, units.byteOffset, units.byteLength)).digest("hex")
 }

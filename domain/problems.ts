@@ -2,6 +2,8 @@ import { Either, ParseResult, Schema } from "effect"
 
 /** One thing wrong with a submitted batch, phrased for the partner who packed it (CLI and server alike). */
 export const BatchProblem = Schema.Struct({
+  /** A stable reason code (kebab-case), listed in the README, for programs that act on refusals. */
+  code: Schema.String,
   file: Schema.String,
   path: Schema.String,
   problem: Schema.String,
@@ -37,6 +39,7 @@ export const decodeAll = <A, I>(
       if (issue._tag === "Unexpected") {
         const key = String(issue.path[issue.path.length - 1] ?? "")
         return {
+          code: "field-unknown",
           file,
           path: renderPath(path),
           problem: `unknown field "${key}"`,
@@ -45,9 +48,9 @@ export const decodeAll = <A, I>(
         }
       }
       if (issue._tag === "Missing") {
-        return { file, path: renderPath(path), problem: "required field is missing", expected: "a value", fatal: true }
+        return { code: "field-missing", file, path: renderPath(path), problem: "required field is missing", expected: "a value", fatal: true }
       }
-      return { file, path: renderPath(path), problem: issue.message, expected: "", fatal: true }
+      return { code: "field-invalid", file, path: renderPath(path), problem: issue.message, expected: "", fatal: true }
     })
   )
 }

@@ -46,7 +46,7 @@ const decodePath = (p: string) => p.replace(/%0A/gi, "\n").replace(/%0D/gi, "\r"
  */
 export const verifyBag = async (bag: string): Promise<{ info: BagInfo; problems: Array<BatchProblem> }> => {
   const problems: Array<BatchProblem> = []
-  const problem = (file: string, text: string, expected: string) => problems.push({ file, path: "", problem: text, expected, fatal: true })
+  const problem = (file: string, text: string, expected: string) => problems.push({ code: "bag-invalid", file, path: "", problem: text, expected, fatal: true })
   const declaration = Object.fromEntries(parseTagLines(readTagFile(join(bag, "bagit.txt"))))
   const version = declaration["BagIt-Version"] ?? ""
   if (!/^\d+\.\d+$/.test(version)) problem("bagit.txt", `has no valid BagIt-Version (found "${version}")`, "BagIt-Version: 1.0")

@@ -42,7 +42,7 @@ const listFiles = (root: string, problems: Array<BatchProblem>): Array<string> =
       const rel = relative(root, full).split(sep).join("/")
       const st = lstatSync(full)
       if (st.isSymbolicLink()) {
-        problems.push({ file: rel, path: "", problem: "is a symbolic link", expected: "plain files only; copy the file into the batch", fatal: true })
+        problems.push({ code: "file-link", file: rel, path: "", problem: "is a symbolic link", expected: "plain files only; copy the file into the batch", fatal: true })
       } else if (st.isDirectory()) walk(full)
       else if (st.isFile()) out.push(rel)
     }
@@ -76,7 +76,7 @@ const jsonProblem = (text: string, error: Error): BatchProblem => {
     const before = text.slice(0, Number(position))
     where = `line ${before.split("\n").length}, column ${before.length - before.lastIndexOf("\n")}`
   }
-  return { file: "batch.json", path: where, problem: `is not valid JSON: ${error.message}`, expected: "a JSON object" , fatal: true }
+  return { code: "json-invalid", file: "batch.json", path: where, problem: `is not valid JSON: ${error.message}`, expected: "a JSON object" , fatal: true }
 }
 
 /** Listed paths that are not in the batch, checked even when batch.json has other problems. */
@@ -88,7 +88,7 @@ const missingPaths = (root: string, json: unknown): Array<BatchProblem> => {
     if (typeof path !== "string" || path.length === 0) return []
     const clean = path.replace(/^\.\//, "")
     return escapesRoot(clean) || !existsSync(join(root, clean))
-      ? [{ file: "batch.json", path: `$.documents[${i}].path`, problem: `"${path}" does not exist in the batch`, expected: "a file inside the batch folder", fatal: true }]
+      ? [{ code: "path-missing", file: "batch.json", path: `$.documents[${i}].path`, problem: `"${path}" does not exist in the batch`, expected: "a file inside the batch folder", fatal: true }]
       : []
   })
 }
@@ -124,7 +124,7 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
     try {
       raw = readFileSync(manifestPath, "utf8")
     } catch (e) {
-      return { problems: [{ file: "batch.json", path: "", problem: `cannot be read: ${(e as Error).message}`, expected: "a readable batch.json", fatal: true }] }
+      return { problems: [{ code: "manifest-unreadable", file: "batch.json", path: "", problem: `cannot be read: ${(e as Error).message}`, expected: "a readable batch.json", fatal: true }] }
     }
     let json: unknown
     try {
@@ -140,7 +140,7 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
     }
     const manifest = decoded.right
     if (institutionOverride !== undefined && institutionOverride !== manifest.institution) {
-      problems.push({ file: "batch.json", path: "$.institution", problem: `is "${manifest.institution}" but ${institutionSource} says "${institutionOverride}"`, expected: `"${institutionOverride}": a batch is submitted by the institution it belongs to`, fatal: true })
+      problems.push({ code: "institution-mismatch", file: "batch.json", path: "$.institution", problem: `is "${manifest.institution}" but ${institutionSource} says "${institutionOverride}"`, expected: `"${institutionOverride}": a batch is submitted by the institution it belongs to`, fatal: true })
     }
     const present = listFiles(root, problems).filter((p) => p !== "batch.json")
     const presentSet = new Set(present)
@@ -153,19 +153,19 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
         const at = `$.documents[${i}]`
         const path = entry.path.replace(/^\.\//, "")
         if (!presentSet.has(path)) {
-          problems.push({ file: "batch.json", path: `${at}.path`, problem: `"${entry.path}" does not exist in the batch`, expected: `a file inside the batch folder${present.length ? `, e.g. "${present[0]}"` : ""}`, fatal: true })
+          problems.push({ code: "path-missing", file: "batch.json", path: `${at}.path`, problem: `"${entry.path}" does not exist in the batch`, expected: `a file inside the batch folder${present.length ? `, e.g. "${present[0]}"` : ""}`, fatal: true })
           return
         }
         const samePath = seenPaths.get(path)
         if (samePath !== undefined) {
-          problems.push({ file: "batch.json", path: `${at}.path`, problem: `"${path}" is listed twice (also at $.documents[${samePath}])`, expected: "each file once", fatal: true })
+          problems.push({ code: "path-duplicate", file: "batch.json", path: `${at}.path`, problem: `"${path}" is listed twice (also at $.documents[${samePath}])`, expected: "each file once", fatal: true })
           return
         }
         seenPaths.set(path, i)
         const id = entry.id ?? path
         const sameId = seenIds.get(id)
         if (sameId !== undefined) {
-          problems.push({ file: "batch.json", path: `${at}.id`, problem: `id "${id}" is used twice (also at $.documents[${sameId}])`, expected: "a unique id per document", fatal: true })
+          problems.push({ code: "id-duplicate", file: "batch.json", path: `${at}.id`, problem: `id "${id}" is used twice (also at $.documents[${sameId}])`, expected: "a unique id per document", fatal: true })
           return
         }
         seenIds.set(id, i)
@@ -176,30 +176,30 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
       for (const path of present) chosen.push({ path, id: undefined, fields: defaults, at: "$.defaults" })
     }
     if (chosen.length === 0 && problems.length === 0) {
-      problems.push({ file: "batch.json", path: "$.documents", problem: "the batch has no documents", expected: `at least one document file (${supportedExtensions})`, fatal: true })
+      problems.push({ code: "batch-empty", file: "batch.json", path: "$.documents", problem: "the batch has no documents", expected: `at least one document file (${supportedExtensions})`, fatal: true })
     }
     const profiled = new Set(availableLanguages())
     for (const doc of chosen) {
       const unprofiled = (doc.fields.langid?.candidates ?? []).filter((c) => !profiled.has(c))
       if (unprofiled.length > 0) {
-        problems.push({ file: "batch.json", path: `${doc.at}.langid.candidates`, problem: `${doc.path}: no language profile for ${unprofiled.join(", ")}`, expected: `candidates with a profile (${[...profiled].sort().join(", ")}), or build one first with \`acervo langid train --lang CODE FILE…\``, fatal: true })
+        problems.push({ code: "langid-no-profile", file: "batch.json", path: `${doc.at}.langid.candidates`, problem: `${doc.path}: no language profile for ${unprofiled.join(", ")}`, expected: `candidates with a profile (${[...profiled].sort().join(", ")}), or build one first with \`acervo langid train --lang CODE FILE…\``, fatal: true })
       }
       const reader = readerFor(doc.path, doc.fields.reader)
       if (!reader) {
-        problems.push({ file: doc.path, path: "", problem: "is in a format acervo does not read; it will be excluded as unsupported-format", expected: `one of ${supportedExtensions}`, fatal: false })
+        problems.push({ code: "unsupported-format", file: doc.path, path: "", problem: "is in a format acervo does not read; it will be excluded as unsupported-format", expected: `one of ${supportedExtensions}`, fatal: false })
         continue
       }
       if (reader.format === "jsonl") continue
       if (!doc.fields.license) {
-        problems.push({ file: "batch.json", path: `${doc.at}.license`, problem: `${doc.path} has no licence; it will be excluded (fail closed)`, expected: "an SPDX licence here or in $.defaults.license", fatal: false })
+        problems.push({ code: "license-missing", file: "batch.json", path: `${doc.at}.license`, problem: `${doc.path} has no licence; it will be excluded (fail closed)`, expected: "an SPDX licence here or in $.defaults.license", fatal: false })
       } else {
         const resolution = resolveLicense(doc.fields.license, defaultRegistry)
         if (resolution._tag !== "Resolved") {
-          problems.push({ file: "batch.json", path: `${doc.at}.license`, problem: `${doc.path}: licence "${doc.fields.license}" is ${resolution._tag === "Invalid" ? "not a valid SPDX expression" : `unknown (${resolution.ids.join(", ")})`}; it will be excluded`, expected: "an SPDX identifier such as CC-BY-4.0, or a LicenseRef- from the registry", fatal: false })
+          problems.push({ code: "license-unresolved", file: "batch.json", path: `${doc.at}.license`, problem: `${doc.path}: licence "${doc.fields.license}" is ${resolution._tag === "Invalid" ? "not a valid SPDX expression" : `unknown (${resolution.ids.join(", ")})`}; it will be excluded`, expected: "an SPDX identifier such as CC-BY-4.0, or a LicenseRef- from the registry", fatal: false })
         }
       }
       if (!doc.fields.consent) {
-        problems.push({ file: "batch.json", path: `${doc.at}.consent`, problem: `${doc.path} has no consent record; it will be excluded (fail closed)`, expected: "{ basis, reference, scope } here or in $.defaults.consent", fatal: false })
+        problems.push({ code: "consent-missing", file: "batch.json", path: `${doc.at}.consent`, problem: `${doc.path} has no consent record; it will be excluded (fail closed)`, expected: "{ basis, reference, scope } here or in $.defaults.consent", fatal: false })
       }
     }
     const allFiles: Array<{ path: string; sha256: string }> = [{ path: "batch.json", sha256: sha256Hex(raw) }]
@@ -210,13 +210,13 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
       allFiles.push({ path, sha256: sha })
       if (path.toLowerCase().endsWith(".gz") && chosen.some((c) => c.path === path)) {
         const damage = await gzipIntact(join(root, path))
-        if (damage) problems.push({ file: path, path: "", problem: `gzip data is damaged or truncated (${damage})`, expected: "a complete .gz file; compress it again", fatal: true })
+        if (damage) problems.push({ code: "gzip-damaged", file: path, path: "", problem: `gzip data is damaged or truncated (${damage})`, expected: "a complete .gz file; compress it again", fatal: true })
       }
     }
     for (const c of chosen) {
       if (/\.(xml|eaf)$/i.test(c.path)) {
         const unsafe = unsafeXmlProlog(join(root, c.path))
-        if (unsafe) problems.push({ file: c.path, path: "", problem: unsafe, expected: "XML without a DTD that declares entities", fatal: true })
+        if (unsafe) problems.push({ code: "xml-unsafe", file: c.path, path: "", problem: unsafe, expected: "XML without a DTD that declares entities", fatal: true })
       }
     }
     const files: Array<NewFile> = chosen.map((c) => ({
@@ -270,7 +270,7 @@ const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.E
     }
     if (statSync(input).isDirectory()) {
       if (!existsSync(join(input, "batch.json")) && !isBag(input)) {
-        return yield* new BatchRejected({ source: input, problems: [{ file: "batch.json", path: "", problem: "is missing", expected: "a batch.json at the root of the batch folder", fatal: true }] })
+        return yield* new BatchRejected({ source: input, problems: [{ code: "manifest-missing", file: "batch.json", path: "", problem: "is missing", expected: "a batch.json at the root of the batch folder", fatal: true }] })
       }
       return yield* use(input)
     }
@@ -288,7 +288,7 @@ const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.E
           yield* expandArchive(input, staging, { maxBytes: settings.maxArchiveBytes, maxRatio: settings.maxArchiveRatio })
           const root = findBatchRoot(staging)
           if (!root) {
-            return yield* new BatchRejected({ source: input, problems: [{ file: "batch.json", path: "", problem: "is not in the archive", expected: "batch.json (or a BagIt bag) at the archive's root or inside its single top folder", fatal: true }] })
+            return yield* new BatchRejected({ source: input, problems: [{ code: "manifest-missing", file: "batch.json", path: "", problem: "is not in the archive", expected: "batch.json (or a BagIt bag) at the archive's root or inside its single top folder", fatal: true }] })
           }
           return yield* use(root)
         }),
@@ -311,7 +311,7 @@ export const submitBatch = (input: string, institutionOverride?: string, institu
       if (isBag(given)) {
         const bag = yield* Effect.promise(() => verifyBag(given))
         if (!existsSync(join(given, "data", "batch.json"))) {
-          bag.problems.push({ file: "data/batch.json", path: "", problem: "is missing: the bag's payload is not an acervo batch", expected: "the batch folder (with batch.json) as the bag's data/", fatal: true })
+          bag.problems.push({ code: "manifest-missing", file: "data/batch.json", path: "", problem: "is missing: the bag's payload is not an acervo batch", expected: "the batch folder (with batch.json) as the bag's data/", fatal: true })
         }
         if (bag.problems.length > 0) return yield* new BatchRejected({ source: input, problems: bag.problems })
         bagInfo = bag.info
@@ -325,7 +325,7 @@ export const submitBatch = (input: string, institutionOverride?: string, institu
       const warnings = problems.filter((p) => !p.fatal)
       const existing = yield* catalog.findBatchByContent(contentSha256)
       if (!existing && (yield* catalog.findBatch(validated.institution, batchId))) {
-        problems.push({ file: "batch.json", path: "$.id", problem: `batch "${batchId}" of ${validated.institution} is already registered with different content`, expected: `a new id for changed content, e.g. "${batchId}-v2"`, fatal: true })
+        problems.push({ code: "batch-id-taken", file: "batch.json", path: "$.id", problem: `batch "${batchId}" of ${validated.institution} is already registered with different content`, expected: `a new id for changed content, e.g. "${batchId}-v2"`, fatal: true })
       }
       // Problems come before "already registered", so a batch of another institution is refused, not revealed.
       if (problems.some((p) => p.fatal)) return yield* new BatchRejected({ source: input, problems })

@@ -71,6 +71,8 @@ describe("acervo submit", () => {
     expect(paths).toEqual(expect.arrayContaining(["$.format", "$.institution", "$.documents[0].licence", "$.documents[1].language", "$.defaults.consent.basis"]))
     expect(error.problems.find((p) => p.path === "$.documents[0].licence")!.expected).toContain('spelled "license"')
     expect(error.problems.find((p) => p.path === "$.institution")!.problem).toContain("slug")
+    expect(error.problems.find((p) => p.path === "$.documents[0].licence")!.code).toBe("field-unknown")
+    expect(error.problems.find((p) => p.path === "$.defaults.consent.basis")!.code).toBe("field-invalid")
     expect(error.message).toContain("nothing registered")
     await expectNothingRegistered(home)
   })
@@ -97,7 +99,7 @@ describe("acervo submit", () => {
     manifest.documents[1].path = "no-existe.md"
     writeFileSync(join(dir, "batch.json"), JSON.stringify(manifest))
     const error = Either.getLeft(await submitIn(home, dir)).pipe((o) => (o._tag === "Some" ? o.value : undefined)) as BatchRejected
-    expect(error.problems).toEqual([expect.objectContaining({ path: "$.documents[1].path", problem: '"no-existe.md" does not exist in the batch', fatal: true })])
+    expect(error.problems).toEqual([expect.objectContaining({ code: "path-missing", path: "$.documents[1].path", problem: '"no-existe.md" does not exist in the batch', fatal: true })])
     await expectNothingRegistered(home)
   })
 
@@ -106,7 +108,7 @@ describe("acervo submit", () => {
     const dir = copyBatch("universidad-udhr")
     writeFileSync(join(dir, "batch.json"), '{\n  "format": "acervo-batch/1",\n  "institution": "universidad-demo",,\n}')
     const error = Either.getLeft(await submitIn(home, dir)).pipe((o) => (o._tag === "Some" ? o.value : undefined)) as BatchRejected
-    expect(error.problems[0]).toMatchObject({ file: "batch.json", path: expect.stringMatching(/^line 3, column \d+$/) })
+    expect(error.problems[0]).toMatchObject({ code: "json-invalid", file: "batch.json", path: expect.stringMatching(/^line 3, column \d+$/) })
     await expectNothingRegistered(home)
   })
 

@@ -1,3 +1,4 @@
+import type { Column, ColumnType } from "../stages/shard/columns.ts"
 import type { Manifest } from "./manifest.ts"
 
 /**
@@ -42,34 +43,53 @@ export const CROISSANT_CONTEXT = {
   transform: "cr:transform"
 } as const
 
-const FIELDS: ReadonlyArray<[string, string, string]> = [
-  ["id", "sc:Text", "stable record id: a hash of institution, batch and document id"],
-  ["text", "sc:Text", "the document's text, normalised and with personal data replaced by typed placeholders"],
-  ["lang", "sc:Text", "ISO 639-3 language (spa, por, arn, rap, mul, und, …)"],
-  ["license", "sc:Text", "SPDX licence expression the document was given under"],
-  ["labels", "sc:Text", "Local Contexts TK/BC labels"],
-  ["sha256", "sc:Text", "SHA-256 of the text"],
-  ["cluster_size", "sc:Integer", "copies of this text received, this one included"]
-]
+const dataType = (type: ColumnType): string =>
+  type.kind === "integer" ? "sc:Integer" : type.kind === "float" ? "sc:Float" : type.kind === "list" ? dataType(type.item) : "sc:Text"
+
+const ENCODING = { parquet: "application/x-parquet", jsonl: "application/jsonlines+gzip" } as const
+
+/** A record field as Croissant declares it: its type, repeated for lists, sub-fields for structs, read from one column. */
+const croissantField = (recordSet: string, fileSet: string, column: Column, path: ReadonlyArray<string> = []): Record<string, unknown> => {
+  const names = [...path, column.name]
+  const item = column.type.kind === "list" ? column.type.item : column.type
+  const source = { fileSet: { "@id": fileSet }, extract: { column: names[0] }, ...(names.length > 1 ? { transform: { jsonPath: `$.${names.slice(1).join(".")}` } } : {}) }
+  return {
+    "@type": "cr:Field",
+    "@id": `${recordSet}/${names.join("/")}`,
+    name: column.name,
+    description: column.description,
+    ...(item.kind === "struct" ? {} : { dataType: dataType(item) }),
+    ...(column.type.kind === "list" ? { repeated: true } : {}),
+    source,
+    ...(item.kind === "struct" ? { subField: item.fields.map((f) => croissantField(recordSet, fileSet, f, names)) } : {})
+  }
+}
 
 export const croissantFor = (
   manifest: Manifest,
-  options: { readonly url: string; readonly institutions: ReadonlyArray<string>; readonly declaredFields?: ReadonlyArray<{ readonly name: string; readonly type: "integer" | "number" | "string"; readonly description: string }> }
+  options: { readonly institutions: ReadonlyArray<string>; readonly columns: ReadonlyArray<Column> }
 ) => {
-  const declared = (options.declaredFields ?? []).map((f): [string, string, string] => [f.name, f.type === "integer" ? "sc:Integer" : f.type === "number" ? "sc:Float" : "sc:Text", f.description])
   const licences = Object.keys(manifest.totals.by_license).sort()
   const pii = Object.entries(manifest.totals.pii).map(([type, n]) => `${n} ${type}`).join(", ")
+  const formats = (["parquet", "jsonl"] as const).filter((f) => manifest.shards.some((s) => s.format === f))
+  const profiles = manifest.profiles.map((p) => p.name).filter((p) => manifest.shards.some((s) => s.profile === p))
+  // Records are read from Parquet where it was written: typed, and read by every Croissant client.
+  const recordFormat = formats[0] ?? "jsonl"
+  const fileSetId = (profile: string, format: string) => `shards-${profile}-${format}`
+  const [year, month, day] = manifest.created.slice(0, 10).split("-").map(Number)
   return {
     "@context": CROISSANT_CONTEXT,
     "@type": "sc:Dataset",
     conformsTo: ["http://mlcommons.org/croissant/1.1", "http://mlcommons.org/croissant/RAI/1.0"],
     name: `acervo-${manifest.release}`,
-    description: `Training shards released by acervo (release ${manifest.release}): ${manifest.totals.documents} documents given by partner institutions under licence and consent, in ${Object.keys(manifest.totals.by_language).sort().join(", ")}, in profiles ${manifest.profiles.map((p) => p.name).join(", ")}.`,
+    description: `Training shards released by acervo (release ${manifest.release}): ${manifest.totals.documents} documents given by partner institutions under licence and consent, in ${Object.keys(manifest.totals.by_language).sort().join(", ")}, in profiles ${manifest.profiles.map((p) => p.name).join(", ")}. One record set per profile: a commercial user reads the open records only.`,
     license: licences.map((l) => (/^[A-Za-z0-9.+-]+$/.test(l) ? `https://spdx.org/licenses/${l}.html` : l)),
-    url: options.url,
+    // Relative to this file: the release folder, wherever it was written or copied.
+    url: "./",
     creator: options.institutions.map((name) => ({ "@type": "sc:Organization", name })),
     datePublished: manifest.created.slice(0, 10),
-    version: manifest.pipeline.version,
+    // The release's own version, from its date (the pipeline's version is in manifest.json).
+    version: `${year}.${month}.${day}`,
     isLiveDataset: false,
     citeAs: `acervo release ${manifest.release}; see ATTRIBUTION.md`,
     distribution: [
@@ -79,29 +99,28 @@ export const croissantFor = (
         name: s.path,
         contentUrl: s.path,
         contentSize: `${s.bytes} B`,
-        encodingFormat: "application/jsonlines+gzip",
+        encodingFormat: ENCODING[s.format],
         sha256: s.sha256
       })),
-      { "@type": "cr:FileSet", "@id": "shards", name: "shards", encodingFormat: "application/jsonlines+gzip", includes: "shards/*/*/*.jsonl.gz" }
-    ],
-    recordSet: [
-      {
-        "@type": "cr:RecordSet",
-        "@id": "records",
-        name: "records",
-        description: "One line of a shard: a document and its provenance.",
-        key: { "@id": "records/id" },
-        field: [...FIELDS, ...declared].map(([name, dataType, description]) => ({
-          "@type": "cr:Field",
-          "@id": `records/${name}`,
-          name,
-          description,
-          dataType,
-          ...(name === "labels" ? { repeated: true } : {}),
-          source: { fileSet: { "@id": "shards" }, extract: { column: name } }
+      ...profiles.flatMap((profile) =>
+        formats.map((format) => ({
+          "@type": "cr:FileSet",
+          "@id": fileSetId(profile, format),
+          name: fileSetId(profile, format),
+          description: `the ${profile} profile's shards as ${format === "parquet" ? "Parquet" : "gzip JSON lines"}`,
+          encodingFormat: ENCODING[format],
+          includes: `shards/${profile}/*/*.${format === "parquet" ? "parquet" : "jsonl.gz"}`
         }))
-      }
+      )
     ],
+    recordSet: profiles.map((profile) => ({
+      "@type": "cr:RecordSet",
+      "@id": profile,
+      name: profile,
+      description: `The ${profile} profile's records (${manifest.profiles.find((p) => p.name === profile)?.description ?? ""}): one document and its provenance each.`,
+      key: { "@id": `${profile}/id` },
+      field: options.columns.map((c) => croissantField(profile, fileSetId(profile, recordFormat), c))
+    })),
     "rai:dataCollection": `Batches given by ${options.institutions.length} partner institution(s) (${manifest.batches.map((b) => `${b.institution}/${b.id}`).join(", ")}), each under a declared licence and consent record; nothing was scraped.`,
     "rai:dataPreprocessingProtocol": [
       "ingest: format readers with encoding detection",

@@ -10,7 +10,9 @@ export const ShardEntry = Schema.Struct({
   documents: Count,
   characters: Count,
   lang: Schema.String,
-  profile: Schema.String
+  profile: Schema.String,
+  /** `jsonl` (gzip JSON lines) or `parquet`: the same records in the same order. */
+  format: Schema.Literal("jsonl", "parquet")
 })
 export type ShardEntry = typeof ShardEntry.Type
 

@@ -5,6 +5,9 @@ import { canonicalJson, sha256Hex } from "../domain/hashing.ts"
 import { stages } from "../stages/index.ts"
 import type { AnyStage, Stage } from "../stages/stage.ts"
 
+export const shardFormats = ["jsonl", "parquet"] as const
+export type ShardFormat = (typeof shardFormats)[number]
+
 export interface AcervoSettings {
   /** Where the catalog, stored batches and staging live. */
   readonly home: string
@@ -14,6 +17,8 @@ export interface AcervoSettings {
   readonly maxDocumentBytes: number
   /** Upper bound of uncompressed JSONL bytes in one shard file. */
   readonly shardMaxBytes: number
+  /** Shard files written for every shard: JSON lines (gzip) and Parquet, or one of them. */
+  readonly shardFormats: ReadonlyArray<ShardFormat>
   /** Release profiles written by default, most permissive first; a record goes to the first that admits it. */
   readonly profiles: ReadonlyArray<string>
   /** Archive expansion bounds applied by `submit`. */
@@ -37,6 +42,13 @@ export const settingsConfig: Config.Config<AcervoSettings> = Config.all({
   shardMaxBytes: Config.integer("ACERVO_SHARD_MAX_BYTES").pipe(
     Config.withDefault(256 * 1024 * 1024),
     Config.withDescription("largest shard, in uncompressed JSONL bytes")
+  ),
+  shardFormats: listSetting("ACERVO_SHARD_FORMATS", "jsonl,parquet", "shard files written per shard: jsonl (gzip JSON lines), parquet (Snappy), or both").pipe(
+    Config.validate({
+      message: `ACERVO_SHARD_FORMATS lists one or both of ${shardFormats.join(", ")}, separated by a comma`,
+      validation: (list) => list.length > 0 && list.every((f) => (shardFormats as ReadonlyArray<string>).includes(f))
+    }),
+    Config.map((list) => shardFormats.filter((f) => list.includes(f)))
   ),
   profiles: listSetting("ACERVO_PROFILES", "open,noncommercial", "release profiles, most permissive first"),
   maxArchiveBytes: Config.integer("ACERVO_MAX_ARCHIVE_BYTES").pipe(
@@ -78,6 +90,7 @@ export const configSha256 = (s: AcervoSettings, stageConfigs: ReadonlyArray<unkn
   sha256Hex(
     canonicalJson({
       shardMaxBytes: s.shardMaxBytes,
+      shardFormats: s.shardFormats,
       maxDocumentBytes: s.maxDocumentBytes,
       profiles: s.profiles,
       stages: Object.fromEntries(stages.map((stage, i) => [stage.name, stageConfigs[i]]))

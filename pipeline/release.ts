@@ -13,17 +13,19 @@ import { Documents } from "../catalog/documents.ts"
 import { Releases } from "../catalog/releases.ts"
 import type { KeptRow, SourceRow } from "../domain/release-rows.ts"
 import type { FieldTotal } from "../manifests/manifest.ts"
-import { recordFields } from "../stages/index.ts"
+import { recordColumns, recordFields } from "../stages/index.ts"
+import { CARD_FILE, datasetCard } from "../manifests/card.ts"
+import { RECORD_SCHEMA_FILE, recordJsonSchemaText } from "../manifests/record-schema.ts"
 import { nowIso } from "./clock.ts"
-import { configSha256, Settings, stageConfig, StageSettings } from "./config.ts"
+import { configSha256, Settings, stageConfig, StageSettings, type ShardFormat } from "./config.ts"
 import { croissantFor } from "../manifests/croissant.ts"
 import { minHashParams } from "../stages/dedup/config.ts"
 import { dedupStage } from "../stages/dedup/dedup.ts"
 import type { MinHashParams } from "../stages/dedup/minhash.ts"
 import { ReleaseError } from "./errors.ts"
-import { sha256Hex } from "../domain/hashing.ts"
+import { hashFile, sha256Hex } from "../domain/hashing.ts"
 import { Progress } from "./progress.ts"
-import { PurePool } from "./workers/pool.ts"
+import { PurePool, type PureWork } from "./workers/pool.ts"
 import { version } from "./version.ts"
 
 export interface ReleaseOptions {
@@ -85,7 +87,7 @@ export const writeRelease = (options: ReleaseOptions) =>
     const pool = yield* PurePool
     // Batches in flight: four a worker (measured: two leave the workers waiting while this fiber
     // waits for gzip), so that none waits while this fiber writes; none without workers.
-    const result = yield* writeShards(staging, options, settings.shardMaxBytes, minHashParams(yield* stageConfig(dedupStage)), pool.lines, 4 * pool.size).pipe(
+    const result = yield* writeShards(staging, options, { maxBytes: settings.shardMaxBytes, formats: settings.shardFormats }, minHashParams(yield* stageConfig(dedupStage)), pool, 4 * pool.size).pipe(
       Effect.tapErrorCause(() => Effect.sync(() => rmSync(staging, { recursive: true, force: true })))
     )
     const created = yield* nowIso
@@ -112,8 +114,11 @@ export const writeRelease = (options: ReleaseOptions) =>
     const manifestText = JSON.stringify(manifest, null, 2) + "\n"
     writeFileSync(join(staging, MANIFEST_FILE), manifestText)
     writeFileSync(join(staging, "ATTRIBUTION.md"), result.attribution.render(options.name))
-    const croissant = croissantFor(manifest, { url: `releases/${options.name}/`, institutions: [...new Set(batches.map((b) => b.institution))].sort(), declaredFields: recordFields })
+    const institutions = [...new Set(batches.map((b) => b.institution))].sort()
+    const croissant = croissantFor(manifest, { institutions, columns: recordColumns() })
     writeFileSync(join(staging, "croissant.json"), JSON.stringify(croissant, null, 2) + "\n")
+    writeFileSync(join(staging, RECORD_SCHEMA_FILE), recordJsonSchemaText())
+    writeFileSync(join(staging, CARD_FILE), datasetCard(manifest, recordColumns(), institutions))
     writeFileSync(join(staging, "tombstones.jsonl"), tombstones.map((t) => JSON.stringify(t) + "\n").join(""))
     const finalDir = join(outDir, options.name)
     yield* Effect.sync(() => {
@@ -167,12 +172,14 @@ interface Pending {
 const writeShards = (
   staging: string,
   options: ReleaseOptions,
-  shardMaxBytes: number,
+  shardFiles: { readonly maxBytes: number; readonly formats: ReadonlyArray<ShardFormat> },
   shingleParams: MinHashParams,
-  lines: (batch: LineBatch) => Effect.Effect<RecordLines>,
+  pool: Pick<PureWork, "lines" | "parquet">,
   inFlight: number
 ) =>
   Effect.gen(function* () {
+    const shardMaxBytes = shardFiles.maxBytes
+    const lines = pool.lines
     const catalog = yield* Releases
     const progress = yield* Progress
     const io = <A>(label: string, run: () => Promise<A>) =>
@@ -188,7 +195,7 @@ const writeShards = (
     let outsideProfiles = 0
     const open = new Map<string, OpenShard>()
     const parts = new Map<string, number>()
-    const closing: Array<Fiber.Fiber<ShardEntry, ReleaseError>> = []
+    const closing: Array<Fiber.Fiber<ReadonlyArray<ShardEntry>, ReleaseError>> = []
     const pending: Array<Pending> = []
     const closed: Array<ShardEntry> = []
 
@@ -196,10 +203,28 @@ const writeShards = (
       Effect.gen(function* () {
         const s = open.get(key)!
         open.delete(key)
-        // Closing waits for gzip's tail and the file; the next shards are written meanwhile.
+        // Closing waits for gzip's tail and the file, then a worker writes the Parquet twin; the next shards are written meanwhile.
         closing.push(
           yield* io(`closing ${s.rel}`, () => s.file.close()).pipe(
-            Effect.map((c): ShardEntry => ({ path: s.rel, sha256: c.sha256, bytes: c.bytes, documents: c.documents, characters: c.characters, lang: s.lang, profile: s.profile })),
+            Effect.flatMap((c) => {
+              const entry = (path: string, format: ShardEntry["format"], sha256: string, bytes: number): ShardEntry => ({ path, sha256, bytes, documents: c.documents, characters: c.characters, lang: s.lang, profile: s.profile, format })
+              const jsonl = entry(s.rel, "jsonl", c.sha256, c.bytes)
+              if (!shardFiles.formats.includes("parquet")) return Effect.succeed([jsonl])
+              const rel = s.rel.replace(/\.jsonl\.gz$/, ".parquet")
+              return pool.parquet(join(staging, s.rel), join(staging, rel)).pipe(
+                Effect.filterOrFail(
+                  (written) => written.records === c.documents,
+                  (written) => new ReleaseError({ release: options.name, reason: `${rel} holds ${written.records} records, its JSON lines ${c.documents}` })
+                ),
+                Effect.zipRight(io(`hashing ${rel}`, () => hashFile(join(staging, rel)))),
+                Effect.map((hashed) => {
+                  const parquet = entry(rel, "parquet", hashed.digest, hashed.bytes)
+                  if (shardFiles.formats.includes("jsonl")) return [jsonl, parquet]
+                  rmSync(join(staging, s.rel))
+                  return [parquet]
+                })
+              )
+            }),
             Effect.fork
           )
         )
@@ -247,7 +272,7 @@ const writeShards = (
       }
       if (shard && at > start) yield* flush(shard)
       // Bounded: a closing shard holds at most gzip's buffer.
-      while (closing.length > 8) yield* Fiber.join(closing.shift()!).pipe(Effect.map((entry) => closed.push(entry)))
+      while (closing.length > 8) yield* Fiber.join(closing.shift()!).pipe(Effect.map((entries) => closed.push(...entries)))
     })
 
     const submit = (key: string, profile: string, lang: string, rows: ReadonlyArray<KeptRow>, dups: Map<string, ReadonlyArray<SourceRow>>) =>
@@ -335,7 +360,7 @@ const writeShards = (
       }
       while (pending.length > 0) yield* writeOldest
       for (const key of [...open.keys()]) yield* closeShard(key)
-      for (const f of closing.splice(0)) closed.push(yield* Fiber.join(f))
+      for (const f of closing.splice(0)) closed.push(...(yield* Fiber.join(f)))
     })
     yield* write.pipe(
       // On a failure nothing is left writing into the staging folder when it is removed.

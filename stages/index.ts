@@ -5,6 +5,8 @@ import { langidStage } from "./langid/langid.ts"
 import { normalizeStage } from "./normalize/normalize.ts"
 import { piiStage } from "./pii/pii.ts"
 import { qualityStage } from "./quality/quality.ts"
+import { columnsOf, type Column } from "./shard/columns.ts"
+import { releaseRecordSchema } from "./shard/record.ts"
 import type { AnyStage, RecordField } from "./stage.ts"
 import { tokensStage } from "./tokens/tokens.ts"
 
@@ -21,6 +23,10 @@ export const stages: ReadonlyArray<AnyStage<StageServices, StageError>> = [norma
 
 /** The fields stages add to the released record, in the stage list's order. */
 export const recordFields: ReadonlyArray<RecordField> = stages.flatMap((s) => s.record ?? [])
+
+let columns: ReadonlyArray<Column> | undefined
+/** The released record's columns, fixed fields then the stages' declared ones: one schema for every output format. */
+export const recordColumns = (): ReadonlyArray<Column> => (columns ??= columnsOf(releaseRecordSchema(recordFields)))
 
 /** Stage names as the command line and the catalog use them: ingest, the list, then shard. */
 export const allStageNames: ReadonlyArray<string> = ["ingest", ...stages.map((s) => s.name), "shard"]

@@ -27,12 +27,13 @@ describe("acervo command line", () => {
     await mainJob(b)
     const shardsA = [...filesUnder(join(first.release, "shards"))]
     const shardsB = filesUnder(join(b, "releases", "sample", "shards"))
-    expect(shardsA.length).toBe(5)
+    // Five shards, each as JSON lines and as Parquet.
+    expect(shardsA.length).toBe(10)
     for (const [path, bytes] of shardsA) expect(bytes.equals(shardsB.get(path)!), path).toBe(true)
 
     const ok = await cli(["audit", "verify", "releases/sample"], { cwd: a })
     expect(ok.code, ok.stderr).toBe(0)
-    expect(ok.stdout).toContain("OK — 5 shard(s), 30 records")
+    expect(ok.stdout).toContain("OK — 10 shard(s), 30 records")
 
     const shard = "shards/open/rap/part-00000.jsonl.gz"
     const bytes = readFileSync(join(first.release, shard))
@@ -173,5 +174,5 @@ describe("acervo command line", () => {
     expect([...a.keys()]).toEqual([...b.keys()])
     for (const [path, bytes] of a) expect(bytes.equals(b.get(path)!), path).toBe(true)
     expect((await cli(["audit", "verify", "releases/big"], { cwd: killed })).code).toBe(0)
-  })
+  }, 300_000)
 })

@@ -6,7 +6,9 @@ import { stages } from "../../stages/index.ts"
 import { runPureParts, type PureResult } from "../../stages/pure.ts"
 import { Settings } from "../config.ts"
 import { recordLines, type LineBatch, type RecordLines } from "../../stages/shard/lines.ts"
-import { PureChunk, RecordLinesBatch, type WorkerRequest } from "./protocol.ts"
+import { ParquetShard, PureChunk, RecordLinesBatch, type WorkerRequest } from "./protocol.ts"
+import { writeParquetShard } from "../../stages/shard/parquet.ts"
+import { recordColumns } from "../../stages/index.ts"
 import { siblingModule, spawnModule } from "./spawn.ts"
 
 export class WorkerFailed extends Error {}
@@ -28,6 +30,8 @@ export interface PureWork {
   /** `configs[i]` is the configuration of `names[i]`, a stage of the stage list. */
   readonly run: (names: ReadonlyArray<string>, configs: ReadonlyArray<unknown>, documents: ReadonlyArray<PipelineDocument>) => Effect.Effect<PureResult>
   readonly lines: (batch: LineBatch) => Effect.Effect<RecordLines>
+  /** Writes the Parquet twin of a finished `.jsonl.gz` shard. */
+  readonly parquet: (jsonl: string, parquet: string) => Effect.Effect<{ readonly records: number }>
 }
 
 export class PurePool extends Context.Tag("acervo/PurePool")<PurePool, PureWork>() {}
@@ -44,7 +48,14 @@ export const purePoolLayer = Layer.scoped(
   PurePool,
   Effect.gen(function* () {
     const { workers } = yield* Settings
-    if (workers === 0) return { size: 0, run: inPlace, lines: (batch) => Effect.sync(() => recordLines(batch)) }
+    if (workers === 0) {
+      return {
+        size: 0,
+        run: inPlace,
+        lines: (batch) => Effect.sync(() => recordLines(batch)),
+        parquet: (jsonl, parquet) => Effect.promise(() => writeParquetShard(jsonl, parquet, recordColumns()))
+      } satisfies PureWork
+    }
     const scope = yield* Effect.scope
     const pool = yield* Effect.cached(
       Worker.makePoolSerialized<WorkerRequest>({ size: workers }).pipe(
@@ -60,7 +71,8 @@ export const purePoolLayer = Layer.scoped(
     return {
       size: workers,
       run: (names, configs, documents) => execute(new PureChunk({ stages: names, configs, documents }), "a chunk").pipe(Effect.map((r) => r as PureResult)),
-      lines: (batch) => execute(new RecordLinesBatch({ batch }), "a release batch").pipe(Effect.map((r) => r as RecordLines))
+      lines: (batch) => execute(new RecordLinesBatch({ batch }), "a release batch").pipe(Effect.map((r) => r as RecordLines)),
+      parquet: (jsonl, parquet) => execute(new ParquetShard({ jsonl, parquet }), `the Parquet twin of ${jsonl}`).pipe(Effect.map((r) => r as { records: number }))
     } satisfies PureWork
   })
 )

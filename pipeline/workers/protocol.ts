@@ -26,6 +26,13 @@ export class RecordLinesBatch extends Schema.TaggedRequest<RecordLinesBatch>()("
   }
 }) {}
 
+/** One finished JSON-lines shard: the worker writes its Parquet twin beside it. */
+export class ParquetShard extends Schema.TaggedRequest<ParquetShard>()("ParquetShard", {
+  failure: Schema.String,
+  success: Schema.Struct({ records: Schema.Number }),
+  payload: { jsonl: Schema.String, parquet: Schema.String }
+}) {}
+
 /** Everything a worker thread is asked to do. */
-export const WorkerRequest = Schema.Union(PureChunk, RecordLinesBatch)
+export const WorkerRequest = Schema.Union(PureChunk, RecordLinesBatch, ParquetShard)
 export type WorkerRequest = typeof WorkerRequest.Type

@@ -8,6 +8,8 @@ import { stages } from "../../stages/index.ts"
 import { runPureParts, type PureResult } from "../../stages/pure.ts"
 import { recordLines, type LineBatch } from "../../stages/shard/lines.ts"
 import { WorkerRequest } from "./protocol.ts"
+import { writeParquetShard } from "../../stages/shard/parquet.ts"
+import { recordColumns } from "../../stages/index.ts"
 
 const chosen = (names: ReadonlyArray<string>) => stages.filter((s) => names.includes(s.name))
 
@@ -26,7 +28,8 @@ const PureWorker = WorkerRunner.layerSerialized(WorkerRequest, {
       },
       catch: failure
     }),
-  RecordLinesBatch: ({ batch }) => Effect.try({ try: () => recordLines(batch as LineBatch) as unknown, catch: failure })
+  RecordLinesBatch: ({ batch }) => Effect.try({ try: () => recordLines(batch as LineBatch) as unknown, catch: failure }),
+  ParquetShard: ({ jsonl, parquet }) => Effect.tryPromise({ try: () => writeParquetShard(jsonl, parquet, recordColumns()), catch: failure })
 }).pipe(Layer.provide(NodeWorkerRunner.layer))
 
 NodeRuntime.runMain(WorkerRunner.launch(PureWorker))

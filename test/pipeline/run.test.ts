@@ -30,7 +30,7 @@ const catalogView = (home: string) => (name: string) => run(home, Effect.flatMap
 
 const records = (dir: string): Array<ReleaseRecord & { shard: string }> => {
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"))
-  return manifest.shards.flatMap((s: { path: string }) =>
+  return manifest.shards.filter((s: { format?: string }) => s.format === "jsonl").flatMap((s: { path: string }) =>
     gunzipSync(readFileSync(join(dir, s.path))).toString("utf8").trim().split("\n").map((l) => ({ ...JSON.parse(l), shard: s.path }))
   )
 }
@@ -209,7 +209,7 @@ describe("personal data and quality in a release", () => {
     const { dir: out, manifest } = await release(home, tempDir())
     expect(manifest.totals.pii).toEqual({ EMAIL: 1, "ID-CL-RUT": 1, NAME: 1, PHONE: 1 })
     const [record] = records(out)
-    expect(record!.pii).toEqual({ EMAIL: 1, "ID-CL-RUT": 1, NAME: 1, PHONE: 1 })
+    expect(record!.pii).toEqual([{ type: "EMAIL", count: 1 }, { type: "ID-CL-RUT", count: 1 }, { type: "NAME", count: 1 }, { type: "PHONE", count: 1 }])
     expect(record!.text).toBe("Estimada señora <NAME>: le escribo para confirmar la entrevista del jueves. Puede ubicarme en <EMAIL> o al <PHONE>. Mi RUT es <ID-CL-RUT> y el expediente 12.345.678-4 sigue abierto.")
     const shardText = gunzipSync(readFileSync(join(out, manifest.shards[0]!.path))).toString("utf8")
     for (const secret of ["Huenchumil", "rosa.h@correo.cl", "8765 4321", "12.345.678-5"]) expect(shardText).not.toContain(secret)

@@ -1,3 +1,4 @@
+import { recordColumns } from "../../stages/index.ts"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import jsonld from "jsonld"
@@ -21,7 +22,7 @@ const run = <A, E>(home: string, effect: Effect.Effect<A, E, any>) => Effect.run
 
 const records = (dir: string): Array<ReleaseRecord> => {
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as Manifest
-  return manifest.shards.flatMap((s) => gunzipSync(readFileSync(join(dir, s.path))).toString("utf8").trim().split("\n").map((l) => JSON.parse(l) as ReleaseRecord))
+  return manifest.shards.filter((s: { format?: string }) => s.format === "jsonl").flatMap((s) => gunzipSync(readFileSync(join(dir, s.path))).toString("utf8").trim().split("\n").map((l) => JSON.parse(l) as ReleaseRecord))
 }
 
 describe("withdrawal", () => {
@@ -79,7 +80,8 @@ describe("withdrawal", () => {
     expect((await verifyRelease(second.dir, view)).mismatches).toEqual([expect.stringContaining('ATTRIBUTION.md: has no section "## rapanui-demo')])
     writeFileSync(attributionPath, attribution)
     const stale = await verifyRelease(first.dir, view)
-    expect(stale.mismatches.filter((m) => m.includes("was withdrawn (according to the catalog)"))).toHaveLength(withdrawnIds.length)
+    // Once in the JSON lines and once in the Parquet twin.
+    expect(stale.mismatches.filter((m) => m.includes("was withdrawn (according to the catalog)"))).toHaveLength(2 * withdrawnIds.length)
 
     const croissant = JSON.parse(readFileSync(join(second.dir, "croissant.json"), "utf8")) as Record<string, unknown> & { distribution: Array<Record<string, string>> }
     for (const field of ["name", "description", "license", "url", "creator", "datePublished", "conformsTo", "recordSet", "rai:dataCollection", "rai:dataPreprocessingProtocol", "rai:personalSensitiveInformation", "rai:dataLimitations", "rai:dataReleaseMaintenancePlan"]) {
@@ -93,8 +95,14 @@ describe("withdrawal", () => {
     expect(dataset!["https://schema.org/name"]![0]!["@value"]).toBe("acervo-r2")
     expect(dataset!["http://purl.org/dc/terms/conformsTo"]!.map((c) => c["@value"])).toContain("http://mlcommons.org/croissant/1.1")
     expect(dataset!["http://mlcommons.org/croissant/RAI/dataReleaseMaintenancePlan"]![0]!["@value"]).toContain("tombstones.jsonl")
-    const recordSet = dataset!["http://mlcommons.org/croissant/recordSet"]![0] as Record<string, Array<unknown>>
-    expect(recordSet["http://mlcommons.org/croissant/field"]).toHaveLength(8)
+    // One record set per profile, each declaring every record field, read from that profile's shards only.
+    const recordSets = dataset!["http://mlcommons.org/croissant/recordSet"] as Array<Record<string, Array<unknown>>>
+    expect(recordSets.map((r) => (r["https://schema.org/name"]![0] as { "@value": string })["@value"])).toEqual(second.manifest.profiles.map((p) => p.name).filter((p) => second.manifest.shards.some((s) => s.profile === p)))
+    for (const recordSet of recordSets) expect(recordSet["http://mlcommons.org/croissant/field"]).toHaveLength(recordColumns().length)
+    const fileSets = croissant.distribution.filter((d) => d["@type"] === "cr:FileSet")
+    expect(fileSets.map((f) => f["includes"])).toContain("shards/open/*/*.parquet")
+    expect(croissant["url"]).toBe("./")
+    expect(croissant["version"]).toMatch(/^\d{4}\.\d{1,2}\.\d{1,2}$/)
 
     const ledger = await run(home, Effect.flatMap(Ledger, (l) => Effect.zip(l.verify, l.entries)))
     expect(ledger[0].broken).toBeUndefined()

@@ -80,7 +80,7 @@ const documents = (home: string) =>
 const releaseRecords = async (home: string): Promise<Array<ReleaseRecord>> => {
   const out = tempDir()
   const { dir, manifest } = await run(home, writeRelease({ name: "r", outDir: out, profiles: ["open"] }))
-  return manifest.shards.flatMap((s) => gunzipSync(readFileSync(join(dir, s.path))).toString("utf8").trim().split("\n").map((l) => JSON.parse(l) as ReleaseRecord))
+  return manifest.shards.filter((s: { format?: string }) => s.format === "jsonl").flatMap((s) => gunzipSync(readFileSync(join(dir, s.path))).toString("utf8").trim().split("\n").map((l) => JSON.parse(l) as ReleaseRecord))
 }
 
 describe("near-duplicate detection across batches", () => {

@@ -41,7 +41,7 @@ describe("token counts", () => {
         })
       ) as Effect.Effect<{ manifest: any; dir: string; report: any }, unknown>
     )
-    const records = manifest.shards.flatMap((s: { path: string }) =>
+    const records = manifest.shards.filter((s: { format?: string }) => s.format === "jsonl").flatMap((s: { path: string }) =>
       gunzipSync(readFileSync(join(dir, s.path))).toString("utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>)
     )
     expect(records.length).toBe(manifest.totals.documents)

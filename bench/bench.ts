@@ -276,7 +276,7 @@ const main = async () => {
   console.log(
     [
       "",
-      `corpus: ${mb.toFixed(1)} MB of JSONL text, ${generated.documents} documents in ${generated.files} .jsonl.gz files; ${all.summary.kept} kept, ${all.summary.documents - all.summary.kept} excluded (${Object.entries(all.summary.excluded).map(([k, v]) => `${k} ${v}`).join(", ") || "none"})`,
+      `corpus: ${mb.toFixed(1)} MB of JSONL text, ${generated.documents} documents in ${generated.files} .jsonl.gz files; ${all.summary.kept} kept, ${Object.values(all.summary.excluded).reduce((a, b) => a + b, 0)} excluded (${Object.entries(all.summary.excluded).map(([k, v]) => `${k} ${v}`).join(", ") || "none"})`,
       `load average before each run: ${one.load} (1 worker), ${all.load} (${cores} workers)`,
       one.report,
       all.report,

@@ -35,7 +35,6 @@ export const catalogOn = <E>(client: Layer.Layer<SqliteClient.SqliteClient | Sql
   const tuned = Layer.effectDiscard(Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe("PRAGMA synchronous = NORMAL")).pipe(Effect.orDie))
   const migrated = SqliteMigrator.layer({ loader: SqliteMigrator.fromRecord(migrations) }).pipe(Layer.provide(NodeContext.layer), Layer.orDie, Layer.provideMerge(client))
   return repositories.pipe(Layer.provideMerge(tuned.pipe(Layer.provideMerge(migrated))))
-  return repositories.pipe(Layer.provideMerge(migrated))
 }
 
 /** The catalog at `<home>/catalog.db`. */

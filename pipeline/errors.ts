@@ -30,6 +30,15 @@ export class ArchiveRefused extends Data.TaggedError("ArchiveRefused")<{
   }
 }
 
+/** A command that reads the catalog was pointed at a home that has none: a typo, not an empty catalog. */
+export class NoCatalog extends Data.TaggedError("NoCatalog")<{
+  readonly home: string
+}> {
+  override get message() {
+    return `no catalog at ${this.home}: nothing has been submitted there. Check --home (or ACERVO_HOME); \`acervo submit\` creates a catalog`
+  }
+}
+
 export class InputNotFound extends Data.TaggedError("InputNotFound")<{
   readonly path: string
   readonly hint: string

@@ -28,7 +28,12 @@ export interface ProcessSummary {
   readonly run: number
   readonly files: number
   readonly documents: number
+  /**
+   * What the catalog keeps now that it did not before this run: documents kept, less the earlier
+   * survivors that a copy of this run replaced (`counts.demoted`), so that it adds up with `status`.
+   */
   readonly kept: number
+  /** This run's exclusions by reason; earlier survivors replaced by a copy of this run count as `near-duplicate`. */
   readonly excluded: Record<string, number>
   /** What stages counted while settling chunks (`demoted`: survivors from earlier runs replaced by a copy of this run). */
   readonly counts: Record<string, number>
@@ -240,7 +245,9 @@ export const processPendingWith = (stages: ReadonlyArray<AnyStage<StageServices,
     )
 
     const millis = performance.now() - started
-    const summary: ProcessSummary = { run: runId, ...totals, millis, workers: pool.size, stages: stats }
+    const demoted = totals.counts["demoted"] ?? 0
+    const excludedWithDemoted = demoted > 0 ? { ...totals.excluded, "near-duplicate": (totals.excluded["near-duplicate"] ?? 0) + demoted } : totals.excluded
+    const summary: ProcessSummary = { run: runId, ...totals, kept: totals.kept - demoted, excluded: excludedWithDemoted, millis, workers: pool.size, stages: stats }
     yield* catalog.finishRun(runId, yield* nowIso, {
       files: totals.files,
       documents: totals.documents,
@@ -251,7 +258,7 @@ export const processPendingWith = (stages: ReadonlyArray<AnyStage<StageServices,
     yield* progress.done(
       totals.files === 0
         ? "processing: nothing new to process"
-        : `processing: ${totals.files} files, ${totals.documents} documents, ${totals.kept} kept, ${totals.documents - totals.kept} excluded, ${(totals.bytesRead / 1e6).toFixed(1)} MB in ${(millis / 1000).toFixed(1)} s`
+        : `processing: ${totals.files} files, ${totals.documents} documents, ${summary.kept} kept, ${totals.documents - totals.kept} excluded${demoted > 0 ? ` (and ${demoted} kept earlier now merged into a copy from this run, as near-duplicates)` : ""}, ${(totals.bytesRead / 1e6).toFixed(1)} MB in ${(millis / 1000).toFixed(1)} s`
     )
     return summary
   })

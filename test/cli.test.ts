@@ -15,6 +15,37 @@ const mainJob = async (cwd: string) => {
   return { submit, run, release: join(cwd, "releases", "sample") }
 }
 
+/** 3000 short Rapa Nui documents in one JSONL file: a run of several seconds, committed in chunks. */
+const bigBatch = () => {
+  const batch = join(tempDir(), "grande")
+  mkdirSync(batch)
+  const sentences = readFileSync(fixture("kieviet-60.txt"), "utf8").trim().split("\n")
+  const lines: Array<string> = []
+  for (let i = 0; i < 3000; i++) {
+    const text = [`Documento ${i}.`, ...Array.from({ length: 8 }, (_, k) => sentences[(i * 7 + k * 13) % sentences.length])].join("\n")
+    lines.push(JSON.stringify({ id: `doc-${i}`, text }))
+  }
+  writeFileSync(join(batch, "docs.jsonl"), lines.join("\n") + "\n")
+  writeFileSync(join(batch, "batch.json"), JSON.stringify({ format: "acervo-batch/1", institution: "prueba", id: "grande", defaults: { language: "rap", license: "CC-BY-4.0", consent: { basis: "license", reference: "r", scope: "pretraining" } } }))
+  return batch
+}
+
+/** Documents in the catalog once a run has committed its first chunk (polled read-only). */
+const documentsOnceStarted = async (db: string) => {
+  let seen = 0
+  for (let i = 0; i < 400 && seen === 0; i++) {
+    await new Promise((r) => setTimeout(r, 25))
+    try {
+      const conn = new Database(db, { readonly: true, fileMustExist: true })
+      seen = (conn.prepare("SELECT count(*) AS n FROM documents").get() as { n: number }).n
+      conn.close()
+    } catch {
+      // not created yet
+    }
+  }
+  return seen
+}
+
 describe("acervo command line", () => {
   it("runs the main job into a release that audit verify accepts, byte-identical from a clean home, and names a changed shard", async () => {
     const a = tempDir()
@@ -121,17 +152,49 @@ describe("acervo command line", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ lang: "por", langs: { por: 1 } })
   })
 
-  it("resumes a run killed half way, writes no half release, and ends with the same shards as an uninterrupted run", async () => {
-    const batch = join(tempDir(), "grande")
-    mkdirSync(batch)
-    const sentences = readFileSync(fixture("kieviet-60.txt"), "utf8").trim().split("\n")
-    const lines: Array<string> = []
-    for (let i = 0; i < 3000; i++) {
-      const text = [`Documento ${i}.`, ...Array.from({ length: 8 }, (_, k) => sentences[(i * 7 + k * 13) % sentences.length])].join("\n")
-      lines.push(JSON.stringify({ id: `doc-${i}`, text }))
+  it("writes plain text into a pipe, refuses a --home without a catalog, ends quietly when its reader goes away", async () => {
+    const help = await cli(["--help"])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain("USAGE")
+    expect(help.stdout + help.stderr).not.toContain("\u001b[")
+    const cwd = tempDir()
+    for (const args of [["status"], ["audit", "ledger"], ["audit", "trace", "0123abcd"], ["withdraw", "--batch", "a/b", "--reason", "r"], ["token", "list"]]) {
+      const r = await cli([...args, "--home", join(cwd, "typo")], { cwd })
+      expect(r.code, args.join(" ")).toBe(1)
+      expect(r.stderr, args.join(" ")).toContain(`no catalog at ${join(cwd, "typo")}`)
+      expect(existsSync(join(cwd, "typo")), args.join(" ")).toBe(false)
     }
-    writeFileSync(join(batch, "docs.jsonl"), lines.join("\n") + "\n")
-    writeFileSync(join(batch, "batch.json"), JSON.stringify({ format: "acervo-batch/1", institution: "prueba", id: "grande", defaults: { language: "rap", license: "CC-BY-4.0", consent: { basis: "license", reference: "r", scope: "pretraining" } } }))
+    // `acervo langid --jsonl F | head -1`: the pipe closes after the first lines.
+    const child = cliAsync(["langid", "--jsonl", join(sampleBatches, "..", "..", "langid", "dev.jsonl")])
+    let stderr = ""
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    child.stdout.once("data", () => child.stdout.destroy())
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)))
+    expect(code).toBe(0)
+    expect(stderr).toBe("")
+  })
+
+  it("stops on SIGTERM at a chunk boundary, says so, and resumes to a release that verifies", async () => {
+    const batch = bigBatch()
+    const home = tempDir()
+    expect((await cli(["submit", batch], { cwd: home })).code).toBe(0)
+    const child = cliAsync(["run", "--release", "big"], { cwd: home, env: { ACERVO_CHUNK_DOCUMENTS: "5" } })
+    let stderr = ""
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)))
+    expect(await documentsOnceStarted(join(home, ".acervo", "catalog.db"))).toBeGreaterThan(0)
+    child.kill("SIGTERM")
+    expect(await exited).toBe(143)
+    expect(stderr).toContain("acervo: stopped by SIGTERM")
+    expect(stderr).not.toMatch(STACK_LINE)
+    expect(existsSync(join(home, "releases", "big"))).toBe(false)
+    const resumed = await cli(["run", "--release", "big"], { cwd: home })
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect((await cli(["audit", "verify", "releases/big"], { cwd: home })).code).toBe(0)
+  })
+
+  it("resumes a run killed half way, writes no half release, and ends with the same shards as an uninterrupted run", async () => {
+    const batch = bigBatch()
     const env = { ACERVO_CHUNK_DOCUMENTS: "5" }
 
     const killed = tempDir()
@@ -139,17 +202,7 @@ describe("acervo command line", () => {
     const child = cliAsync(["run", "--release", "big"], { cwd: killed, env })
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()))
     const db = join(killed, ".acervo", "catalog.db")
-    let seen = 0
-    for (let i = 0; i < 400 && seen === 0; i++) {
-      await new Promise((r) => setTimeout(r, 25))
-      try {
-        const conn = new Database(db, { readonly: true, fileMustExist: true })
-        seen = (conn.prepare("SELECT count(*) AS n FROM documents").get() as { n: number }).n
-        conn.close()
-      } catch {
-        // not created yet
-      }
-    }
+    const seen = await documentsOnceStarted(db)
     child.kill("SIGKILL")
     await exited
     expect(seen).toBeGreaterThan(0)

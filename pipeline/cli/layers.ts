@@ -1,6 +1,9 @@
 import { ConfigProvider, Effect, Layer } from "effect"
 import { catalogLayer } from "../../catalog/catalog.ts"
-import { Settings, StageSettings, type AcervoSettings } from "../config.ts"
+import { existsSync } from "node:fs"
+import { join } from "node:path"
+import { Settings, settingsConfig, StageSettings, type AcervoSettings } from "../config.ts"
+import { NoCatalog } from "../errors.ts"
 import { Progress } from "../progress.ts"
 import { purePoolLayer } from "../workers/pool.ts"
 
@@ -18,6 +21,19 @@ export const appLayer = (overrides: Partial<AcervoSettings> = {}, progress: Laye
   const provider = ConfigProvider.fromMap(new Map(Object.entries(environment))).pipe(ConfigProvider.orElse(() => ConfigProvider.fromEnv()))
   return layer.pipe(Layer.provide(Layer.setConfigProvider(provider)))
 }
+
+/**
+ * `appLayer` for a command that reads an existing catalog (status, trace, withdraw, …): a home
+ * without one is refused with `NoCatalog` instead of being given a new, empty catalog.
+ */
+export const existingCatalogLayer = (overrides: Partial<AcervoSettings> = {}) =>
+  Layer.unwrapEffect(
+    Effect.gen(function* () {
+      const home = overrides.home ?? (yield* settingsConfig).home
+      if (!existsSync(join(home, "catalog.db"))) return yield* new NoCatalog({ home })
+      return appLayer(overrides)
+    })
+  )
 
 /** What `appLayer` provides. */
 export type AppServices = Layer.Layer.Success<ReturnType<typeof appLayer>>

@@ -5,14 +5,25 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { version } from "../version.ts"
 import { acervo } from "./commands.ts"
+import { withPlainOutput } from "./plain-console.ts"
 
 const cli = Command.run(acervo, { name: "acervo", version })
 
 const debug = process.env["ACERVO_DEBUG"] === "1"
 
+// A reader that stops reading (`acervo langid --jsonl F | head -3`) ends the command quietly, at
+// once: what is left is what a SIGKILL would leave, which every command resumes from.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0)
+  })
+}
+
 const program = Effect.suspend(() => cli(process.argv)).pipe(
+  withPlainOutput,
   Effect.catchAll((error) =>
     Effect.gen(function* () {
       // @effect/cli has already printed usage problems with the command's help.
@@ -37,4 +48,23 @@ const program = Effect.suspend(() => cli(process.argv)).pipe(
   Effect.provide(NodeContext.layer)
 )
 
-NodeRuntime.runMain(program, { disableErrorReporting: true, disablePrettyLogger: true })
+// SIGINT and SIGTERM interrupt the command (the runtime's own handlers); its finalizers stop the
+// workers and leave only committed work, as a SIGKILL would. The exit code says it was stopped.
+let stoppedBy: { readonly signal: NodeJS.Signals; readonly code: number } | undefined
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+  process.once(signal, () => {
+    stoppedBy ??= { signal, code }
+  })
+}
+
+NodeRuntime.runMain(program, {
+  disableErrorReporting: true,
+  disablePrettyLogger: true,
+  teardown: (exit, onExit) => {
+    if (stoppedBy) {
+      process.stderr.write(`acervo: stopped by ${stoppedBy.signal}; what was committed is kept, and the same command goes on from there\n`)
+      return onExit(stoppedBy.code)
+    }
+    onExit(Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? 1 : 0)
+  }
+})

@@ -10,6 +10,7 @@ import { evaluateDedup, evaluationBatch } from "../../bench/dedup-eval.ts"
 import { loadReferenceTexts } from "../../bench/reference-texts.ts"
 import { writeRelease } from "../../pipeline/release.ts"
 import { processPending } from "../../pipeline/run.ts"
+import { statusReport } from "../../pipeline/status.ts"
 import { bandBuckets, candidateProbability, jaccard, shingles, signature } from "../../stages/dedup/minhash.ts"
 import { defaultPlantOptions, plantCorpus, type PlantedPair } from "../../bench/dedup-plant.ts"
 import type { ReleaseRecord } from "../../stages/shard/record.ts"
@@ -114,10 +115,14 @@ describe("near-duplicate detection across batches", () => {
     const home = tempDir()
     const prefer = { ACERVO_DEDUP_SURVIVOR: "institution", ACERVO_DEDUP_PREFERRED_INSTITUTIONS: "biblioteca" }
     await run(home, submitBatch(batch("universidad", "u1", [{ id: "pipa", text: original }])), {}, prefer)
-    await run(home, processPending, {}, prefer)
+    const first = await run(home, processPending, {}, prefer)
     await run(home, submitBatch(batch("biblioteca", "b1", [{ id: "pipa-bn", text: copy }])), {}, prefer)
     const second = await run(home, processPending, {}, prefer)
     expect(second.counts["demoted"]).toBe(1)
+    // The summary adds up with status: the copy kept, the earlier survivor now a near-duplicate, none more kept than before.
+    expect([second.kept, second.excluded]).toEqual([0, { "near-duplicate": 1 }])
+    const status = await run(home, statusReport(undefined))
+    expect(status.documents.kept).toBe(first.kept + second.kept)
     const rows = await documents(home)
     const bn = rows.find((r) => r.local_id === "pipa-bn")!
     expect(bn.status).toBe("kept")

@@ -6,7 +6,7 @@ import { Releases } from "../../../catalog/releases.ts"
 import { verifyRelease } from "../../../manifests/verify.ts"
 import { settingsConfig } from "../../config.ts"
 import { VerificationFailed } from "../../errors.ts"
-import { appLayer } from "../layers.ts"
+import { appLayer, existingCatalogLayer } from "../layers.ts"
 import { overridesFrom } from "../options.ts"
 
 export const verify = ({ dir, home }: { readonly dir: string; readonly home: Option.Option<string> }) =>
@@ -30,4 +30,4 @@ export const ledger = ({ home }: { readonly home: Option.Option<string> }) =>
       return yield* new VerificationFailed({ release: "ledger", mismatches: [`entry ${result.broken.seq}: ${result.broken.problem}`] })
     }
     yield* Console.log(`ledger: OK — ${result.entries} entries, hash chain intact`)
-  }).pipe(Effect.provide(appLayer(overridesFrom(home))))
+  }).pipe(Effect.provide(existingCatalogLayer(overridesFrom(home))))

@@ -1,7 +1,7 @@
 import { Console, Effect, Option } from "effect"
 import { table } from "../../table.ts"
 import { createToken, listTokens, revokeToken, type Role } from "../../server/tokens.ts"
-import { appLayer } from "../layers.ts"
+import { appLayer, existingCatalogLayer } from "../layers.ts"
 import { overridesFrom } from "../options.ts"
 
 export const create = ({ institution, role, label, home }: {
@@ -28,7 +28,7 @@ export const revoke = ({ token, home }: { readonly token: string; readonly home:
     Effect.flatMap((t) =>
       Console.log(t.alreadyRevoked ? `token ${t.id} was already revoked on ${t.revoked_at}` : `token ${t.id} (${t.institution}, ${t.role}) revoked; it is refused from now on`)
     ),
-    Effect.provide(appLayer(overridesFrom(home)))
+    Effect.provide(existingCatalogLayer(overridesFrom(home)))
   )
 
 export const list = ({ home }: { readonly home: Option.Option<string> }) =>
@@ -40,5 +40,5 @@ export const list = ({ home }: { readonly home: Option.Option<string> }) =>
           : table(["token", "institution", "role", "label", "created", "revoked"], rows.map((r) => [r.id, r.institution, r.role, r.label ?? "", r.created_at.slice(0, 19), r.revoked_at?.slice(0, 19) ?? ""]))
       )
     ),
-    Effect.provide(appLayer(overridesFrom(home)))
+    Effect.provide(existingCatalogLayer(overridesFrom(home)))
   )

@@ -2,7 +2,7 @@ import { Console, Effect, Option } from "effect"
 import { Settings } from "../../config.ts"
 import { withRunLock } from "../../run-lock.ts"
 import { withdraw as withdrawFromCatalog } from "../../withdraw.ts"
-import { appLayer } from "../layers.ts"
+import { existingCatalogLayer } from "../layers.ts"
 import { overridesFrom } from "../options.ts"
 
 export const withdraw = ({ batch, document, reason, home }: {
@@ -21,4 +21,4 @@ export const withdraw = ({ batch, document, reason, home }: {
         "the next `acervo run` writes a release without them and lists them in tombstones.jsonl"
       ].join("\n")
     )
-  }).pipe(Effect.provide(appLayer(overridesFrom(home))))
+  }).pipe(Effect.provide(existingCatalogLayer(overridesFrom(home))))

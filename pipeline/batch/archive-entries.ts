@@ -29,13 +29,14 @@ export class ExpansionMeter {
 
   add(bytes: number, entry?: string) {
     this.total += bytes
+    const subject = this.what === "expands" ? "it expands to" : "its entries declare"
     if (this.total > this.limits.maxBytes) {
-      throw new Refusal("archive-too-large", `it ${this.what} more than ${this.limits.maxBytes} bytes (ACERVO_MAX_ARCHIVE_BYTES); split the batch into smaller archives`, entry)
+      throw new Refusal("archive-too-large", `${subject} more than ${this.limits.maxBytes} bytes (ACERVO_MAX_ARCHIVE_BYTES); split the batch into smaller archives`, entry)
     }
     if (this.archiveBytes > 0 && this.total > RATIO_FLOOR && this.total / this.archiveBytes > this.limits.maxRatio) {
       throw new Refusal(
         "archive-bomb",
-        `it ${this.what} more than ${Math.floor(this.total / this.archiveBytes)} times its own size, over the limit of ${this.limits.maxRatio} (ACERVO_MAX_ARCHIVE_RATIO): this looks like a zip bomb; if the batch really is this compressible, raise the limit`,
+        `${subject} more than ${Math.floor(this.total / this.archiveBytes)} times the archive's size, over the limit of ${this.limits.maxRatio} (ACERVO_MAX_ARCHIVE_RATIO): this looks like a zip bomb; if the batch really is this compressible, raise the limit`,
         entry
       )
     }

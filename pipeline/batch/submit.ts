@@ -16,6 +16,7 @@ import { BatchRejected, InputNotFound, type BatchProblem } from "../errors.ts"
 import { canonicalJson, hashFile, sha256Hex } from "../../domain/hashing.ts"
 import { archiveKind, expandArchive } from "./archive.ts"
 import { isBag, verifyBag, type BagInfo } from "./bagit.ts"
+import { xmlProblems } from "./xml-check.ts"
 import { decodeAll } from "../../domain/problems.ts"
 import { BatchManifest, knownFieldNames, type DocumentFields } from "../../domain/batch-schema.ts"
 
@@ -94,18 +95,6 @@ const missingPaths = (root: string, json: unknown): Array<BatchProblem> => {
 }
 
 const escapesRoot = (path: string) => path.startsWith("/") || path.split("/").includes("..")
-
-/**
- * XML that declares entities in its DTD (XXE, billion laughs) is refused at the door; the readers'
- * parser would refuse it too, but then the batch would already be registered.
- */
-const unsafeXmlProlog = (path: string): string | undefined => {
-  const head = readFileSync(path).subarray(0, 64 * 1024).toString("latin1")
-  const doctype = /<!DOCTYPE[\s\S]*?(?:\]\s*>|>)/i.exec(head)?.[0]
-  if (!doctype) return undefined
-  if (/<!ENTITY/i.test(doctype)) return "declares entities in its DOCTYPE (external entities or entity expansion: XXE, billion laughs); acervo never expands them"
-  return undefined
-}
 
 interface ValidatedBatch {
   readonly manifest: BatchManifest
@@ -213,12 +202,6 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
         if (damage) problems.push({ code: "gzip-damaged", file: path, path: "", problem: `gzip data is damaged or truncated (${damage})`, expected: "a complete .gz file; compress it again", fatal: true })
       }
     }
-    for (const c of chosen) {
-      if (/\.(xml|eaf)$/i.test(c.path)) {
-        const unsafe = unsafeXmlProlog(join(root, c.path))
-        if (unsafe) problems.push({ code: "xml-unsafe", file: c.path, path: "", problem: unsafe, expected: "XML without a DTD that declares entities", fatal: true })
-      }
-    }
     const files: Array<NewFile> = chosen.map((c) => ({
       path: c.path,
       format: readerFor(c.path)?.format ?? null,
@@ -319,7 +302,7 @@ export const submitBatch = (input: string, institutionOverride?: string, institu
       }
       const validated = yield* validateFolder(root, institutionOverride, institutionSource)
       if (!("manifest" in validated)) return yield* new BatchRejected({ source: input, problems: validated.problems })
-      const problems = [...validated.problems]
+      const problems = [...validated.problems, ...(yield* xmlProblems(root, validated.files, { maxDepth: settings.maxXmlDepth }))]
       const contentSha256 = sha256Hex(canonicalJson([...validated.allFiles].sort((a, b) => (a.path < b.path ? -1 : 1))))
       const batchId = validated.manifest.id ?? contentSha256.slice(0, 16)
       const warnings = problems.filter((p) => !p.fatal)

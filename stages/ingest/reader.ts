@@ -44,6 +44,8 @@ export interface DocumentReader {
   readonly format: string
   /** File name endings this reader takes, lowercase, longest first where they overlap. */
   readonly extensions: ReadonlyArray<string>
+  /** Parses its files as XML with `parseXmlFile`; submit runs `checkXmlSafety` on them. */
+  readonly xml?: boolean
   readonly read: (file: FileToRead, limits: ReaderLimits) => Stream.Stream<IngestItem>
 }
 

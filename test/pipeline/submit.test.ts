@@ -1,31 +1,14 @@
-import { Effect, Either } from "effect"
+import { Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, statSync, writeFileSync } from "node:fs"
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, statSync, writeFileSync } from "node:fs"
 import { createHash } from "node:crypto"
 import { join } from "node:path"
 import { gzipSync } from "node:zlib"
-import { submitBatch } from "../../pipeline/batch/submit.ts"
 import { verifyBag } from "../../pipeline/batch/bagit.ts"
-import { Batches } from "../../catalog/batches.ts"
 import type { BatchRejected } from "../../pipeline/errors.ts"
-import { copyBatch, sampleBatches, tempDir, withApp } from "../helpers.ts"
+import { copyBatch, sampleBatches, tempDir } from "../helpers.ts"
 import { tarGz, zipFolder, zipOf } from "../archives.ts"
-
-const submitIn = (home: string, path: string, institution?: string) =>
-  Effect.runPromise(withApp(home)(Effect.either(submitBatch(path, institution))))
-
-const registered = (home: string) =>
-  Effect.runPromise(withApp(home)(Effect.flatMap(Batches, (c) => c.batches)))
-
-/** What a failed submit must leave: no batch row, nothing stored, no staging left over. */
-const expectNothingRegistered = async (home: string) => {
-  expect(await registered(home)).toEqual([])
-  const store = join(home, "batches")
-  expect(existsSync(store) ? readdirSync(store) : []).toEqual([])
-  const staging = join(home, "staging")
-  expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([])
-}
-
+import { expectNothingRegistered, registered, submitIn } from "./submit-helpers.ts"
 
 describe("acervo submit", () => {
   it("registers a batch folder read-only under its content hash, and the same content again is one batch", async () => {

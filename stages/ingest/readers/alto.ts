@@ -29,7 +29,7 @@ export const readAlto = async (file: FileToRead, limits: ReaderLimits): Promise<
     size += word.length + 1
     if (size > limits.maxDocumentBytes) throw new XmlRefused("xml-invalid", "too-large")
   }
-  await parseXmlFile(
+  const encoding = await parseXmlFile(
     file.storedPath,
     {
       open: (el) => {
@@ -99,7 +99,7 @@ export const readAlto = async (file: FileToRead, limits: ReaderLimits): Promise<
   if (!text.trim()) return [rejected(file, at, "empty-document", "the ALTO page holds no String content")]
   const meanWordConfidence = wcCount > 0 ? Math.round((wcSum / wcCount) * 10_000) / 10_000 : null
   const language = [...languages].sort((x, y) => y[1] - x[1])[0]?.[0]
-  const doc = documentFrom(file, { ...at, fields: file.fields, text, encoding: "utf-8", rawBytes: file.bytes })
+  const doc = documentFrom(file, { ...at, fields: file.fields, text, encoding, rawBytes: file.bytes })
   return [
     {
       _tag: "Document",

@@ -43,7 +43,7 @@ export const readElan = async (file: FileToRead, limits: ReaderLimits): Promise<
   let inLicense = false
   let eafVersion = ""
   let totalChars = 0
-  await parseXmlFile(
+  const encoding = await parseXmlFile(
     file.storedPath,
     {
       open: (el) => {
@@ -162,7 +162,7 @@ export const readElan = async (file: FileToRead, limits: ReaderLimits): Promise<
   const out: Array<IngestItem> = []
   const text = lines(transcription.flatMap((t) => t.annotations), tierOf)
   if (text) {
-    const doc = documentFrom(file, { localId: baseId, line: 0, fields: file.fields, text, encoding: "utf-8", rawBytes: file.bytes })
+    const doc = documentFrom(file, { localId: baseId, line: 0, fields: file.fields, text, encoding, rawBytes: file.bytes })
     out.push({
       _tag: "Document",
       document: withFileMetadata(doc, { language: langOf(transcription), license: fileLicense, licenseSource: "EAF LICENSE", metadata: metadataOf(transcription, "transcription") })
@@ -174,7 +174,7 @@ export const readElan = async (file: FileToRead, limits: ReaderLimits): Promise<
       if (!body) return
       // A translation is in another language than the transcription: never inherit its declared one.
       const { language: _declared, ...fields } = file.fields
-      const doc = documentFrom(file, { localId: `${baseId}#translation-${i + 1}`, line: i + 1, fields: t.lang ? { ...fields, language: t.lang } : fields, text: body, encoding: "utf-8", rawBytes: 0 })
+      const doc = documentFrom(file, { localId: `${baseId}#translation-${i + 1}`, line: i + 1, fields: t.lang ? { ...fields, language: t.lang } : fields, text: body, encoding, rawBytes: 0 })
       out.push({ _tag: "Document", document: withFileMetadata(doc, { license: fileLicense, licenseSource: "EAF LICENSE", metadata: metadataOf([t], "translation") }) })
     })
   }
@@ -184,5 +184,6 @@ export const readElan = async (file: FileToRead, limits: ReaderLimits): Promise<
 export const elanReader: DocumentReader = {
   format: "elan",
   extensions: [".eaf"],
+  xml: true,
   read: wholeFileReader(readElan, xmlFailure)
 }

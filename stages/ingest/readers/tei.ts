@@ -38,7 +38,7 @@ export const readTei = async (file: FileToRead, limits: ReaderLimits & { maxDept
     current = ""
   }
   const path = () => stack.join("/")
-  await parseXmlFile(
+  const encoding = await parseXmlFile(
     file.storedPath,
     {
       open: (el) => {
@@ -116,7 +116,7 @@ export const readTei = async (file: FileToRead, limits: ReaderLimits & { maxDept
   const text = blocks.join("\n\n")
   if (!text) return [rejected(file, at, "empty-document", "the TEI body holds no text")]
   const license = (header.license && spdxFromUrl(header.license)) || (header.licenseText && spdxFromText(header.licenseText)) || undefined
-  const doc = documentFrom(file, { ...at, fields: file.fields, text, encoding: "utf-8", rawBytes: file.bytes })
+  const doc = documentFrom(file, { ...at, fields: file.fields, text, encoding, rawBytes: file.bytes })
   return [
     {
       _tag: "Document",

@@ -16,6 +16,7 @@ export const xmlFailure = (file: FileToRead, e: unknown): IngestItem => {
 export const xmlReader: DocumentReader = {
   format: "xml",
   extensions: [".tei.xml", ".alto.xml", ".xml", ".alto"],
+  xml: true,
   read: wholeFileReader(async (file, limits) => {
     const root = await rootElement(file.storedPath)
     if (root === "TEI" || root === "teiCorpus") return readTei(file, limits)

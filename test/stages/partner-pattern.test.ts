@@ -1,0 +1,76 @@
+import { Chunk, Effect, Stream } from "effect"
+import { describe, expect, it } from "vitest"
+import { statSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import type { DocumentFields } from "../../domain/batch-schema.ts"
+import { checkPartnerPattern, MAX_PATTERN_CHARS, MAX_PATTERN_PROGRAM } from "../../stages/ingest/partner-pattern.ts"
+import { readerFor } from "../../stages/ingest/readers/index.ts"
+import type { FileToRead } from "../../stages/ingest/reader.ts"
+import { tempDir } from "../helpers.ts"
+
+const transcript = async (lines: ReadonlyArray<string>, noise?: string) => {
+  const storedPath = join(tempDir(), "entrevista.txt")
+  writeFileSync(storedPath, lines.join("\n") + "\n")
+  const fields: DocumentFields = { reader: { transcript: { speakers: { M: "arn", C: "spa" }, ...(noise === undefined ? {} : { noise }) } } }
+  const file: FileToRead = {
+    fileId: 1, institution: "archivo-demo", batchId: "b", batchSeq: 1, path: "entrevista.txt", storedPath,
+    sha256: "", bytes: statSync(storedPath).size, documentId: undefined, fields, doneUnits: 0
+  }
+  const items = await Effect.runPromise(Stream.runCollect(readerFor(file.path, fields.reader)!.read(file, { maxDocumentBytes: 16 * 1024 * 1024, maxDepth: 256 })).pipe(Effect.map(Chunk.toArray)))
+  return {
+    texts: Object.fromEntries(items.flatMap((i) => (i._tag === "Document" ? [[i.document.fields.language!, i.document.text]] : []))),
+    rejected: items.flatMap((i) => (i._tag === "Rejected" ? [i.reason] : []))
+  }
+}
+
+const problemOf = (source: string) => {
+  const check = checkPartnerPattern(source)
+  return check._tag === "Invalid" ? check : undefined
+}
+
+describe("partner-supplied patterns", () => {
+  it("compiles catastrophic-backtracking patterns for a matcher that takes linear time, and refuses what RE2 has not", () => {
+    expect(checkPartnerPattern("(a+)+$")._tag).toBe("Valid")
+    expect(checkPartnerPattern("(x+x+)+y")._tag).toBe("Valid")
+    expect(checkPartnerPattern("<(?:uh|hm|Risas)>")._tag).toBe("Valid")
+    expect(problemOf("<(?!uh)\\w+>")).toMatchObject({ problem: expect.stringContaining("(?!"), fix: expect.stringContaining("lookahead, lookbehind or backreferences") })
+    expect(problemOf("(?<=M: )<uh>")!.fix).toContain("lookbehind")
+    expect(problemOf("(a+)\\1")).toMatchObject({ problem: expect.stringContaining("\\1"), fix: expect.stringContaining("backreferences") })
+    expect(problemOf("<\\u00e9>")!.fix).toContain("\\x{00E9}")
+    expect(problemOf("<(uh>")).toMatchObject({ problem: expect.stringContaining("missing closing )"), fix: expect.stringContaining("RE2 syntax") })
+    expect(problemOf("<(uh>")!.problem).not.toContain("(?i)")
+  })
+
+  it("refuses a pattern over the length or size limit, and one that matches the empty text", () => {
+    expect(problemOf(`<(?:${"uh|".repeat(200)}hm)>`)).toMatchObject({ problem: expect.stringContaining(`over the limit of ${MAX_PATTERN_CHARS}`) })
+    expect(problemOf(".{600}x")).toMatchObject({ problem: expect.stringContaining(`over the limit of ${MAX_PATTERN_PROGRAM}`) })
+    expect(checkPartnerPattern(".{100}x")._tag).toBe("Valid")
+    expect(problemOf("x*")).toMatchObject({ problem: expect.stringContaining("matches the empty text") })
+    expect(problemOf("")).toMatchObject({ problem: expect.stringContaining("matches the empty text") })
+  })
+
+  it("removes noise with a catastrophic pattern on long lines, where a backtracking RegExp would not finish", async () => {
+    // With `new RegExp(noise, "gi")` each of these lines takes longer than the universe has left.
+    const { texts, rejected } = await transcript(
+      ["M: mari mari xxxxy lamngen", `M: kuifi ${"x".repeat(30_000)}`, "C: hola XXY amiga"],
+      "(x+x+)+y"
+    )
+    expect(rejected).toEqual([])
+    expect(texts["arn"]).toBe(`mari mari lamngen\nkuifi ${"x".repeat(30_000)}`)
+    expect(texts["spa"]).toBe("hola amiga")
+    const anchored = await transcript(["M: chaw aaaaa", `M: chaw ${"a".repeat(30_000)}b`], "(a+)+$")
+    expect(anchored.texts["arn"]).toBe(`chaw\nchaw ${"a".repeat(30_000)}b`)
+  })
+
+  it("keeps the default noise marks and annotated words as before, and reads a line of unclosed marks", async () => {
+    const { texts } = await transcript(["M: <uh> mari <Noise> <!2kuifi> <*SPA>hola <%> chaw", `C: ${"<!".repeat(40_000)}`])
+    expect(texts["arn"]).toBe("mari kuifi hola chaw")
+    expect(texts["spa"]).toBe("<!".repeat(40_000))
+  })
+
+  it("excludes a document whose stored pattern no longer compiles (a batch registered before the check)", async () => {
+    const { texts, rejected } = await transcript(["M: mari"], "(?=x)")
+    expect(texts).toEqual({})
+    expect(rejected).toEqual([expect.objectContaining({ stage: "ingest", code: "pattern-invalid", detail: expect.stringContaining("reader.transcript.noise does not compile") })])
+  })
+})

@@ -1,14 +1,21 @@
 import { RE2JS } from "re2js"
 
 /** Longest regular expression a partner may give (`reader.transcript.noise`), in characters. */
-export const MAX_PATTERN_CHARS = 500
+export const MAX_PATTERN_CHARS = 300
 
 /**
  * Largest compiled pattern accepted, in RE2 instructions. Matching is linear in the text, times at
- * most this: counted repetitions such as `.{400}x` compile to one instruction per count, and the
+ * most this: counted repetitions such as `.{250}x` compile to one instruction per count, and the
  * matcher then follows that many states per character (bench: `npm run bench -- --patterns-only`).
  */
-export const MAX_PATTERN_PROGRAM = 500
+export const MAX_PATTERN_PROGRAM = 300
+
+/**
+ * Longest line (a speaker turn) a partner's pattern is applied to, in characters. Time is linear,
+ * but at the largest admitted pattern about 25 s per MB of one line: a line this long costs under
+ * two seconds, and the reader checks ACERVO_DOCUMENT_TIMEOUT_SECONDS between lines.
+ */
+export const MAX_PATTERN_LINE_CHARS = 65_536
 
 export const RE2_SYNTAX = "https://github.com/google/re2/wiki/Syntax"
 
@@ -63,6 +70,7 @@ export const checkPartnerPattern = (source: string): PatternCheck => {
   }
   return {
     _tag: "Valid",
-    pattern: { source, replaceAll: (text, replacement) => compiled.matcher(text).replaceAll(RE2JS.quoteReplacement(replacement)) }
+    // `test` runs RE2's DFA, many times faster than finding the matches: most lines have none.
+    pattern: { source, replaceAll: (text, replacement) => (compiled.test(text) ? compiled.matcher(text).replaceAll(RE2JS.quoteReplacement(replacement)) : text) }
   }
 }

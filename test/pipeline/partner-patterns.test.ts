@@ -8,6 +8,7 @@ import { Batches } from "../../catalog/batches.ts"
 import type { BatchRejected } from "../../pipeline/errors.ts"
 import { processPending } from "../../pipeline/run.ts"
 import { writeRelease } from "../../pipeline/release.ts"
+import { MAX_PATTERN_CHARS, MAX_PATTERN_PROGRAM } from "../../stages/ingest/partner-pattern.ts"
 import { fixture, tempDir, withApp } from "../helpers.ts"
 
 const speakers = { M: "arn", C: "spa" }
@@ -73,9 +74,9 @@ describe("partner patterns at submit", () => {
     const home = tempDir()
     const long = `<(?:${Array.from({ length: 120 }, (_, i) => `ruido${i}`).join("|")})>`
     const tooLong = await refusal(home, transcriptBatch({ second: long }))
-    expect(tooLong.problems).toEqual([expect.objectContaining({ code: "pattern-invalid", path: "$.documents[1].reader.transcript.noise", problem: expect.stringContaining("characters long, over the limit of 500") })])
+    expect(tooLong.problems).toEqual([expect.objectContaining({ code: "pattern-invalid", path: "$.documents[1].reader.transcript.noise", problem: expect.stringContaining(`characters long, over the limit of ${MAX_PATTERN_CHARS}`) })])
     const tooLarge = await refusal(home, transcriptBatch({ defaults: "<.{900}>" }))
-    expect(tooLarge.problems).toEqual([expect.objectContaining({ code: "pattern-invalid", path: "$.defaults.reader.transcript.noise", problem: expect.stringContaining("instructions, over the limit of 500") })])
+    expect(tooLarge.problems).toEqual([expect.objectContaining({ code: "pattern-invalid", path: "$.defaults.reader.transcript.noise", problem: expect.stringContaining(`instructions, over the limit of ${MAX_PATTERN_PROGRAM}`) })])
     const empty = await refusal(home, transcriptBatch({ defaults: "(?:<uh>)?" }))
     expect(empty.problems).toEqual([expect.objectContaining({ code: "pattern-invalid", problem: expect.stringContaining("matches the empty text") })])
     await expectNothingRegistered(home)

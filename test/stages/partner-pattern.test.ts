@@ -3,12 +3,12 @@ import { describe, expect, it } from "vitest"
 import { statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { DocumentFields } from "../../domain/batch-schema.ts"
-import { checkPartnerPattern, MAX_PATTERN_CHARS, MAX_PATTERN_PROGRAM } from "../../stages/ingest/partner-pattern.ts"
+import { checkPartnerPattern, MAX_PATTERN_CHARS, MAX_PATTERN_LINE_CHARS, MAX_PATTERN_PROGRAM } from "../../stages/ingest/partner-pattern.ts"
 import { readerFor } from "../../stages/ingest/readers/index.ts"
 import type { FileToRead } from "../../stages/ingest/reader.ts"
 import { tempDir } from "../helpers.ts"
 
-const transcript = async (lines: ReadonlyArray<string>, noise?: string) => {
+const transcript = async (lines: ReadonlyArray<string>, noise?: string, documentTimeoutSeconds = 60) => {
   const storedPath = join(tempDir(), "entrevista.txt")
   writeFileSync(storedPath, lines.join("\n") + "\n")
   const fields: DocumentFields = { reader: { transcript: { speakers: { M: "arn", C: "spa" }, ...(noise === undefined ? {} : { noise }) } } }
@@ -16,7 +16,7 @@ const transcript = async (lines: ReadonlyArray<string>, noise?: string) => {
     fileId: 1, institution: "archivo-demo", batchId: "b", batchSeq: 1, path: "entrevista.txt", storedPath,
     sha256: "", bytes: statSync(storedPath).size, documentId: undefined, fields, doneUnits: 0
   }
-  const items = await Effect.runPromise(Stream.runCollect(readerFor(file.path, fields.reader)!.read(file, { maxDocumentBytes: 16 * 1024 * 1024, maxDepth: 256 })).pipe(Effect.map(Chunk.toArray)))
+  const items = await Effect.runPromise(Stream.runCollect(readerFor(file.path, fields.reader)!.read(file, { maxDocumentBytes: 16 * 1024 * 1024, maxDepth: 256, documentTimeoutSeconds })).pipe(Effect.map(Chunk.toArray)))
   return {
     texts: Object.fromEntries(items.flatMap((i) => (i._tag === "Document" ? [[i.document.fields.language!, i.document.text]] : []))),
     rejected: items.flatMap((i) => (i._tag === "Rejected" ? [i.reason] : []))
@@ -66,6 +66,28 @@ describe("partner-supplied patterns", () => {
     const { texts } = await transcript(["M: <uh> mari <Noise> <!2kuifi> <*SPA>hola <%> chaw", `C: ${"<!".repeat(40_000)}`])
     expect(texts["arn"]).toBe("mari kuifi hola chaw")
     expect(texts["spa"]).toBe("<!".repeat(40_000))
+  })
+
+  it("refuses a transcript that takes longer than the document timeout to read, naming the line and the setting", async () => {
+    // Thousands of 1 KB lines under the largest pattern the limits admit: far more than a millisecond on any machine.
+    const lines = Array.from({ length: 3000 }, (_, i) => `${i % 2 ? "C" : "M"}: ${"palabra ".repeat(125)}x`)
+    const { texts, rejected } = await transcript(lines, `.{${MAX_PATTERN_PROGRAM - 3}}x`, 0.001)
+    expect(texts).toEqual({})
+    expect(rejected).toEqual([expect.objectContaining({ stage: "ingest", code: "timeout", detail: expect.stringMatching(/^reading took longer than 0\.001 s \(ACERVO_DOCUMENT_TIMEOUT_SECONDS\), stopped at line \d+ of 3001; the noise pattern/) })])
+    const unbounded = await transcript(lines.slice(0, 20), `.{${MAX_PATTERN_PROGRAM - 3}}x`, 0)
+    // The same matches as RegExp, which takes this pattern in time linear in the line too.
+    const asRegExp = `${"palabra ".repeat(125)}x`.replace(new RegExp(`.{${MAX_PATTERN_PROGRAM - 3}}x`, "gi"), " ").replace(/\s+/g, " ").trim()
+    expect(unbounded.texts["arn"]!.split("\n")).toEqual(Array.from({ length: 10 }, () => asRegExp))
+  })
+
+  it("applies a partner's pattern to lines up to the limit, and refuses a transcript with a longer turn", async () => {
+    const long = `M: ${"kuifi ".repeat(Math.ceil(MAX_PATTERN_LINE_CHARS / 6)).trim()}`
+    const refused = await transcript(["M: mari mari", long], "<uh>")
+    expect(refused.rejected).toEqual([expect.objectContaining({ code: "line-too-long", detail: expect.stringContaining(`line 2 has ${long.length - 3} characters`) })])
+    const atLimit = await transcript(["M: mari <UH> mari", `M: ${"k".repeat(MAX_PATTERN_LINE_CHARS)}`], "<uh>")
+    expect(atLimit.texts["arn"]).toBe(`mari mari\n${"k".repeat(MAX_PATTERN_LINE_CHARS)}`)
+    const withDefault = await transcript(["M: mari mari", long])
+    expect(withDefault.rejected).toEqual([])
   })
 
   it("excludes a document whose stored pattern no longer compiles (a batch registered before the check)", async () => {

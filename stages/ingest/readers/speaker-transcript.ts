@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises"
 import { decodeText } from "../encoding.ts"
-import { checkPartnerPattern } from "../partner-pattern.ts"
+import { checkPartnerPattern, MAX_PATTERN_LINE_CHARS } from "../partner-pattern.ts"
 import { documentFrom, rejected, unreadable, withFileMetadata, wholeFileReader, type DocumentReader, type FileToRead, type IngestItem, type ReaderLimits } from "../reader.ts"
 import { RE2JS } from "re2js"
 
@@ -9,7 +9,7 @@ import { RE2JS } from "re2js"
  * apart. The default is a JavaScript RegExp (a fixed alternation, linear); a partner's own pattern
  * goes through RE2 (partner-pattern.ts), whose time is linear whatever the pattern.
  */
-const DEFAULT_NOISE = /<(?:uh|uhm|hm|mm|Noise|%|P|Cough|Laugh|Throat|Breath|Sniff|Click|Lipsmack|Pause)>/gi
+export const DEFAULT_NOISE = /<(?:uh|uhm|hm|mm|Noise|%|P|Cough|Laugh|Throat|Breath|Sniff|Click|Lipsmack|Pause)>/gi
 const CODE_SWITCH = /<\*?([A-Z]{3})>\s*(\S*)/g
 // `<!\d*([^>]+)>` as a backtracking RegExp is quadratic on a line of unclosed `<!` (4 s for 80 KB);
 // in RE2 it is linear, with the same matches (ASCII classes, no case folding).
@@ -41,14 +41,23 @@ export const readSpeakerTranscript = async (file: FileToRead, limits: ReaderLimi
   }
   const byLanguage = new Map<string, { lines: Array<string>; hints: Array<{ line: number; lang: string; word: string }> }>()
   let unlabelled = 0
-  decoded.text.split(/\r\n|\r|\n/).forEach((raw, index) => {
+  const seconds = limits.documentTimeoutSeconds ?? 0
+  const deadline = seconds > 0 ? performance.now() + seconds * 1000 : Infinity
+  const lines = decoded.text.split(/\r\n|\r|\n/)
+  for (const [index, raw] of lines.entries()) {
+    if (performance.now() > deadline) {
+      return [rejected(file, at, "timeout", `reading took longer than ${seconds} s (ACERVO_DOCUMENT_TIMEOUT_SECONDS), stopped at line ${index + 1} of ${lines.length}${settings.noise === undefined ? "" : "; the noise pattern (reader.transcript.noise) is what costs most per line: a simpler one reads faster"}`)]
+    }
     const line = raw.trim()
-    if (!line || line.startsWith(";") || /^\S+:$/.test(line)) return
+    if (!line || line.startsWith(";") || /^\S+:$/.test(line)) continue
     const turn = TURN.exec(line)
     const lang = turn ? settings.speakers[turn[1]!] : undefined
     if (!turn || !lang) {
       unlabelled++
-      return
+      continue
+    }
+    if (settings.noise !== undefined && turn[2]!.length > MAX_PATTERN_LINE_CHARS) {
+      return [rejected(file, at, "line-too-long", `line ${index + 1} has ${turn[2]!.length} characters; a partner's noise pattern (reader.transcript.noise) is applied to lines of at most ${MAX_PATTERN_LINE_CHARS}: break the turn into lines, or leave out the pattern`)]
     }
     const entry = byLanguage.get(lang) ?? { lines: [], hints: [] }
     byLanguage.set(lang, entry)
@@ -59,7 +68,7 @@ export const readSpeakerTranscript = async (file: FileToRead, limits: ReaderLimi
     })
     content = unannotated(content).replace(/\s+/g, " ").trim()
     if (content) entry.lines.push(content)
-  })
+  }
   const out: Array<IngestItem> = []
   const order = [...new Set(Object.values(settings.speakers))]
   order.forEach((lang, i) => {

@@ -96,3 +96,22 @@ describe("partner-supplied patterns", () => {
     expect(rejected).toEqual([expect.objectContaining({ stage: "ingest", code: "pattern-invalid", detail: expect.stringContaining("reader.transcript.noise does not compile") })])
   })
 })
+
+describe("built-in reader patterns on lines of unclosed marks", () => {
+  const read = async (name: string, body: string) => {
+    const storedPath = join(tempDir(), name)
+    writeFileSync(storedPath, body)
+    const file: FileToRead = { fileId: 1, institution: "archivo-demo", batchId: "b", batchSeq: 1, path: name, storedPath, sha256: "", bytes: statSync(storedPath).size, documentId: undefined, fields: {}, doneUnits: 0 }
+    const items = await Effect.runPromise(Stream.runCollect(readerFor(name)!.read(file, { maxDocumentBytes: 16 * 1024 * 1024, maxDepth: 256 })).pipe(Effect.map(Chunk.toArray)))
+    return items.flatMap((i) => (i._tag === "Document" ? [i.document.text] : []))
+  }
+
+  // Each of these cues took the backtracking RegExps seconds (80 KB) to hours (megabytes).
+  it("reads WebVTT and SRT cues of unclosed tags, voices and overrides, with markup still removed", async () => {
+    const vtt = await read("entrevista.vtt", `WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v.loud\u00a0Ana María>hola <i>mundo</i> ${"<a".repeat(40_000)}\n\n00:00:04.000 --> 00:00:05.000\n${"<v ".repeat(30_000)}\n`)
+    expect(vtt).toHaveLength(1)
+    expect(vtt[0]!.replace(/^S-[0-9a-f]{6}: /, "")).toBe(`hola mundo ${"<a".repeat(40_000)} ${"<v ".repeat(30_000).trim()}`)
+    const srt = await read("entrevista.srt", `1\n00:00:01,000 --> 00:00:03,000\n{\\an8}<b>kuifi</b> ${"{\\".repeat(40_000)}\n`)
+    expect(srt).toEqual([`kuifi ${"{\\".repeat(40_000)}`])
+  })
+})

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --mb N] [--dedup-mb N] [--uploads N --upload-mb N] [--langid-only | --dedup-only | --serve-only]`: generates a corpus of N MB (default 200) from the real sample texts,
+ * `npm run bench [-- --mb N] [--dedup-mb N] [--uploads N --upload-mb N] [--langid-only | --dedup-only | --serve-only | --patterns-only]`: generates a corpus of N MB (default 200) from the real sample texts,
  * submits it, runs every stage and the release, and prints MB/s per stage and end to end, CPU time
  * and peak RSS. Figures from a shared 2-core machine are noisy: compare ratios within one run.
  */
@@ -23,6 +23,7 @@ import { processPending } from "../pipeline/run.ts"
 import { table } from "../pipeline/status.ts"
 import { benchDedup } from "./dedup-bench.ts"
 import { benchServe } from "./serve-bench.ts"
+import { benchPatterns } from "./pattern-bench.ts"
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -254,6 +255,11 @@ const main = async () => {
     await benchServe(work, uploads, uploadMb)
     return
   }
+  if (process.argv.includes("--patterns-only")) {
+    clearInterval(sampler)
+    await benchPatterns(work)
+    return
+  }
   if (process.argv.includes("--dedup-only")) {
     clearInterval(sampler)
     await benchDedup(work, dedupMb)
@@ -291,6 +297,7 @@ const main = async () => {
   await benchLangid()
   await benchDedup(work, dedupMb)
   await benchServe(work, uploads, uploadMb)
+  await benchPatterns(work)
   if (!process.argv.includes("--keep")) rmSync(work, { recursive: true, force: true })
 }
 

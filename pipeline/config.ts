@@ -26,8 +26,13 @@ export interface AcervoSettings {
   readonly maxArchiveRatio: number
   /** Deepest XML element nesting accepted; deeper files are refused as unsafe. */
   readonly maxXmlDepth: number
-  /** Worker threads for the pure stages; 0 runs them on the main thread. */
+  /** Worker threads for the pure stages; 0 runs them on the main thread when there is no document timeout. */
   readonly workers: number
+  /**
+   * Longest time one document may take in one stage's pure part; longer, it is excluded as
+   * `timeout` and its worker thread replaced. 0: no bound.
+   */
+  readonly documentTimeoutSeconds: number
   /** Fixed clock for reproducible rebuilds (seconds since the epoch), as in reproducible-builds.org. */
   readonly sourceDateEpoch: Option.Option<number>
 }
@@ -63,7 +68,12 @@ export const settingsConfig: Config.Config<AcervoSettings> = Config.all({
     Config.withDefault(256),
     Config.withDescription("deepest XML nesting accepted")
   ),
-  workers: integerSetting("ACERVO_WORKERS", availableParallelism(), { min: 0, max: 256 }, "worker threads for the pure stages (default: the machine's cores; 0: none, all on the main thread)"),
+  workers: integerSetting("ACERVO_WORKERS", availableParallelism(), { min: 0, max: 256 }, "worker threads for the pure stages (default: the machine's cores; 0: one, or none and all on the main thread when ACERVO_DOCUMENT_TIMEOUT_SECONDS is 0)"),
+  documentTimeoutSeconds: Config.number("ACERVO_DOCUMENT_TIMEOUT_SECONDS").pipe(
+    Config.withDefault(60),
+    Config.validate({ message: "ACERVO_DOCUMENT_TIMEOUT_SECONDS must be 0 (no bound) or a number of seconds up to 86400", validation: (n) => n >= 0 && n <= 86_400 }),
+    Config.withDescription("longest time one document may take in one stage before it is excluded as timeout (0: no bound, and ACERVO_WORKERS=0 then runs the stages on the main thread)")
+  ),
   sourceDateEpoch: Config.option(Config.integer("SOURCE_DATE_EPOCH"))
 })
 

@@ -16,12 +16,16 @@ export interface PureResult {
   readonly stats: ReadonlyArray<PureStageStats>
 }
 
+/** Told before a stage's pure part starts on a document: `stage` indexes the stage list given, `document` the chunk. */
+export type OnDocument = (stage: number, document: number) => void
+
 /**
  * The pure parts of `stages`, in order, over a chunk: a document excluded by one goes no further.
- * `configs[i]` is the resolved configuration of `stages[i]`. Runs in a worker thread or in place.
+ * `configs[i]` is the resolved configuration of `stages[i]`. Runs in a worker thread or in place;
+ * a worker thread passes `onDocument` so that the pool can see which document is taking how long.
  */
-export const runPureParts = (stages: ReadonlyArray<Pick<AnyStage, "name" | "pure">>, configs: ReadonlyArray<unknown>) => {
-  const parts = stages.flatMap((stage, i) => (stage.pure ? [{ name: stage.name, apply: stage.pure(configs[i]) }] : []))
+export const runPureParts = (stages: ReadonlyArray<Pick<AnyStage, "name" | "pure">>, configs: ReadonlyArray<unknown>, onDocument?: OnDocument) => {
+  const parts = stages.flatMap((stage, i) => (stage.pure ? [{ name: stage.name, index: i, apply: stage.pure(configs[i]) }] : []))
   return (chunk: ReadonlyArray<PipelineDocument>): PureResult => {
     const stats = parts.map((p): PureStageStats => ({ stage: p.name, documents: 0, characters: 0, millis: 0, excluded: {} }))
     const outcomes = chunk.map((doc): StageOutcome => ({ _tag: "Kept", document: doc }))
@@ -33,6 +37,7 @@ export const runPureParts = (stages: ReadonlyArray<Pick<AnyStage, "name" | "pure
         if (current._tag !== "Kept") continue
         s.documents++
         s.characters += current.document.text.length
+        onDocument?.(part.index, i)
         const next = part.apply(current.document)
         if (next._tag === "Excluded") s.excluded[next.reason.code] = (s.excluded[next.reason.code] ?? 0) + 1
         outcomes[i] = next

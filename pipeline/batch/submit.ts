@@ -15,6 +15,7 @@ import { Settings } from "../config.ts"
 import { BatchRejected, InputNotFound, type BatchProblem } from "../errors.ts"
 import { canonicalJson, hashFile, sha256Hex } from "../../domain/hashing.ts"
 import { archiveKind, expandArchive } from "./archive.ts"
+import { patternProblems } from "./patterns.ts"
 import { isBag, verifyBag, type BagInfo } from "./bagit.ts"
 import { xmlProblems } from "./xml-check.ts"
 import { decodeAll } from "../../domain/problems.ts"
@@ -167,6 +168,7 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
     if (chosen.length === 0 && problems.length === 0) {
       problems.push({ code: "batch-empty", file: "batch.json", path: "$.documents", problem: "the batch has no documents", expected: `at least one document file (${supportedExtensions})`, fatal: true })
     }
+    problems.push(...patternProblems(manifest))
     const profiled = new Set(availableLanguages())
     for (const doc of chosen) {
       const unprofiled = (doc.fields.langid?.candidates ?? []).filter((c) => !profiled.has(c))

@@ -1,38 +1,37 @@
-import { Schema } from "effect"
+import type { PipelineDocument } from "../../domain/document.ts"
+import type { LineBatch } from "../../stages/shard/lines.ts"
 
 /**
- * One chunk of documents for a worker: every stage's pure part runs on it there. Documents and
- * results travel as structured clones (typed arrays included), not as JSON, so nothing here
- * re-encodes them; the configurations are each stage's resolved `Config`, plain data.
+ * What the pool asks a worker thread to do, one request at a time. Documents and results travel as
+ * structured clones (typed arrays included), not as JSON; the configurations are each stage's
+ * resolved `Config`, plain data.
  */
-export class PureChunk extends Schema.TaggedRequest<PureChunk>()("PureChunk", {
-  failure: Schema.String,
-  success: Schema.Unknown,
-  payload: {
-    /** The stages whose pure parts run, by name, in the stage list's order. */
-    stages: Schema.Array(Schema.String),
-    configs: Schema.Array(Schema.Unknown),
-    documents: Schema.Array(Schema.Unknown)
-  }
-}) {}
+export type WorkerRequest =
+  /** Every named stage's pure part on a chunk; `configs[i]` is the configuration of `stages[i]`. */
+  | { readonly _tag: "PureChunk"; readonly stages: ReadonlyArray<string>; readonly configs: ReadonlyArray<unknown>; readonly documents: ReadonlyArray<PipelineDocument> }
+  /** One batch of kept documents bound for one shard stream: the worker builds its JSON lines, UTF-8. */
+  | { readonly _tag: "RecordLinesBatch"; readonly batch: LineBatch }
+  /** One finished JSON-lines shard: the worker writes its Parquet twin beside it. */
+  | { readonly _tag: "ParquetShard"; readonly jsonl: string; readonly parquet: string }
 
-/** One batch of kept documents bound for one shard stream: the worker builds its JSON lines, UTF-8. */
-export class RecordLinesBatch extends Schema.TaggedRequest<RecordLinesBatch>()("RecordLinesBatch", {
-  failure: Schema.String,
-  success: Schema.Unknown,
-  payload: {
-    /** A `LineBatch` (stages/shard/lines.ts): catalog rows and the shingle parameters. */
-    batch: Schema.Unknown
-  }
-}) {}
+export type WorkerReply =
+  | { readonly _tag: "Done"; readonly value: unknown }
+  | { readonly _tag: "Failed"; readonly message: string }
 
-/** One finished JSON-lines shard: the worker writes its Parquet twin beside it. */
-export class ParquetShard extends Schema.TaggedRequest<ParquetShard>()("ParquetShard", {
-  failure: Schema.String,
-  success: Schema.Struct({ records: Schema.Number }),
-  payload: { jsonl: Schema.String, parquet: Schema.String }
-}) {}
+/** What a pure worker thread is started with. */
+export interface PureWorkerData {
+  /** A `BigInt64Array` of `PROGRESS_SLOTS`: the worker writes where it is, the pool reads it. */
+  readonly progress: SharedArrayBuffer
+  /** The module whose `stages` export the worker takes stages from, instead of the stage list (tests). */
+  readonly stagesModule: string | undefined
+}
 
-/** Everything a worker thread is asked to do. */
-export const WorkerRequest = Schema.Union(PureChunk, RecordLinesBatch, ParquetShard)
-export type WorkerRequest = typeof WorkerRequest.Type
+/**
+ * Progress slots: when the document in progress entered its stage (`process.hrtime.bigint()`, one
+ * clock for every thread of the process; 0 while the worker is between requests), which stage
+ * (index in the request's `stages`) and which document (index in the chunk).
+ */
+export const PROGRESS_STARTED = 0
+export const PROGRESS_STAGE = 1
+export const PROGRESS_DOCUMENT = 2
+export const PROGRESS_SLOTS = 3

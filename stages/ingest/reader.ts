@@ -29,6 +29,12 @@ export interface ReaderLimits {
   readonly maxDocumentBytes: number
   /** Deepest element nesting accepted in XML formats. */
   readonly maxDepth: number
+  /**
+   * ACERVO_DOCUMENT_TIMEOUT_SECONDS (0 or absent: no bound). Readers run on the main thread, where
+   * nothing can stop them: a reader whose work on a file depends on a partner's pattern checks it
+   * between lines, and refuses the file as `timeout` once it is past.
+   */
+  readonly documentTimeoutSeconds?: number
 }
 
 export type IngestItem =

@@ -41,6 +41,10 @@ export const tokensStage = defineStage({
   name: "tokens",
   config: tokensConfig,
   describe: (c) => `tokens per record (${c.encoding}, gpt-tokenizer)`,
-  pure: (c) => (doc: PipelineDocument) => kept({ ...doc, annotations: { ...doc.annotations, tokens: countTokens(doc.text, c.encoding) } }),
+  pure: (c) => {
+    // The rank table loads here, when the thread sets the stage up, not in the first document's time (ACERVO_DOCUMENT_TIMEOUT_SECONDS).
+    counterFor(c.encoding)
+    return (doc: PipelineDocument) => kept({ ...doc, annotations: { ...doc.annotations, tokens: countTokens(doc.text, c.encoding) } })
+  },
   record: [{ name: "tokens", type: "integer", description: "tokens of the record's text in the configured BPE encoding (ACERVO_TOKENS_ENCODING)", total: true }]
 })

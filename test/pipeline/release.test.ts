@@ -66,7 +66,8 @@ describe("the release phase", () => {
     // Small shards, so that streams split into parts inside a batch of lines; a fixed clock for `created`.
     const settings = { shardMaxBytes: 300_000, sourceDateEpoch: { _tag: "Some", value: 1_767_225_600 } } as unknown as Partial<AcervoSettings>
     // One runtime for each number of workers, so that each pool starts once (threads start slowly under tsx).
-    const runtimes = [0, 1, 2].map((workers) => ManagedRuntime.make(appLayer({ home, ...settings, workers }, Progress.silent)))
+    // No worker thread at all only without a document timeout (with one, 0 workers is one thread).
+    const runtimes = [0, 1, 2].map((workers) => ManagedRuntime.make(appLayer({ home, ...settings, workers, ...(workers === 0 ? { documentTimeoutSeconds: 0 } : {}) }, Progress.silent)))
     // One name, so that no release is another's `previous`.
     const release = (workers: number, outDir: string) => runtimes[workers]!.runPromise(writeRelease({ name: "r", outDir, profiles: ["open", "noncommercial"] }))
     try {

@@ -17,7 +17,7 @@ const releaseDigest = (dir: string) => {
   return Object.fromEntries(files.map((f) => [f, createHash("sha256").update(readFileSync(join(dir, f))).digest("hex")]))
 }
 
-const curate = async (batches: ReadonlyArray<string>, settings: { workers: number; chunkDocuments: number }) => {
+const curate = async (batches: ReadonlyArray<string>, settings: { workers: number; chunkDocuments: number; documentTimeoutSeconds?: number }) => {
   const home = tempDir()
   const out = tempDir()
   const app = withApp(home, { ...settings, sourceDateEpoch: Option.some(1_790_000_000) })
@@ -43,7 +43,8 @@ describe("the worker pool", () => {
     writeFileSync(join(planted, "documents.jsonl"), docs.join("\n") + "\n")
     const batches = [...sampleBatchNames.map((n) => join(sampleBatches, n)), planted]
     const runs = []
-    for (const settings of [{ workers: 0, chunkDocuments: 256 }, { workers: 1, chunkDocuments: 7 }, { workers: 2, chunkDocuments: 64 }, { workers: 4, chunkDocuments: 13 }]) {
+    // 0 workers runs the pure stages on the main thread only without a document timeout (else in one thread).
+    for (const settings of [{ workers: 0, chunkDocuments: 256, documentTimeoutSeconds: 0 }, { workers: 1, chunkDocuments: 7 }, { workers: 2, chunkDocuments: 64 }, { workers: 4, chunkDocuments: 13 }]) {
       runs.push({ settings, ...(await curate(batches, settings)) })
     }
     const [first, ...others] = runs

@@ -96,8 +96,8 @@ describe("partner patterns in a run", () => {
       return processed
     })) as Effect.Effect<{ documents: number; kept: number; excluded: Record<string, number> }, unknown>)
     expect(summary).toMatchObject({ documents: 4, kept: 4 })
-    const manifest = JSON.parse(readFileSync(join(out, "r", "manifest.json"), "utf8")) as { shards: Array<{ path: string }> }
-    const records = manifest.shards.flatMap((s) => gunzipSync(readFileSync(join(out, "r", s.path))).toString("utf8").trim().split("\n").map((l) => JSON.parse(l) as { id: string; text: string; source: { document: string } }))
+    const manifest = JSON.parse(readFileSync(join(out, "r", "manifest.json"), "utf8")) as { shards: Array<{ path: string; format: string }> }
+    const records = manifest.shards.filter((s) => s.format === "jsonl").flatMap((s) => gunzipSync(readFileSync(join(out, "r", s.path))).toString("utf8").trim().split("\n").map((l) => JSON.parse(l) as { id: string; text: string; source: { document: string } }))
     const text = (document: string) => records.find((r) => r.source.document === document)?.text
     const arn = text("largas#arn")!.split("\n")
     const spa = text("largas#spa")!.split("\n")

@@ -21,6 +21,7 @@ import { minHashParams } from "../stages/dedup/config.ts"
 import { dedupStage } from "../stages/dedup/dedup.ts"
 import type { MinHashParams } from "../stages/dedup/minhash.ts"
 import { ReleaseError } from "./errors.ts"
+import { writeReleaseReport } from "./release-report.ts"
 import { sha256Hex } from "../domain/hashing.ts"
 import { Progress } from "./progress.ts"
 import { PurePool } from "./workers/pool.ts"
@@ -115,6 +116,7 @@ export const writeRelease = (options: ReleaseOptions) =>
     const croissant = croissantFor(manifest, { url: `releases/${options.name}/`, institutions: [...new Set(batches.map((b) => b.institution))].sort(), declaredFields: recordFields })
     writeFileSync(join(staging, "croissant.json"), JSON.stringify(croissant, null, 2) + "\n")
     writeFileSync(join(staging, "tombstones.jsonl"), tombstones.map((t) => JSON.stringify(t) + "\n").join(""))
+    yield* writeReleaseReport(staging, manifest)
     const finalDir = join(outDir, options.name)
     yield* Effect.sync(() => {
       const old = join(outDir, `.${options.name}.old-${randomBytes(6).toString("hex")}`)

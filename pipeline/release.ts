@@ -116,7 +116,7 @@ export const writeRelease = (options: ReleaseOptions) =>
     const croissant = croissantFor(manifest, { url: `releases/${options.name}/`, institutions: [...new Set(batches.map((b) => b.institution))].sort(), declaredFields: recordFields })
     writeFileSync(join(staging, "croissant.json"), JSON.stringify(croissant, null, 2) + "\n")
     writeFileSync(join(staging, "tombstones.jsonl"), tombstones.map((t) => JSON.stringify(t) + "\n").join(""))
-    yield* writeReleaseReport(staging, manifest)
+    yield* writeReleaseReport(staging, manifest, { tombstones, batches })
     const finalDir = join(outDir, options.name)
     yield* Effect.sync(() => {
       const old = join(outDir, `.${options.name}.old-${randomBytes(6).toString("hex")}`)

@@ -1,9 +1,11 @@
 /**
- * `npm run bench [-- --mb N] [--dedup-mb N] [--uploads N --upload-mb N] [--langid-only | --dedup-only | --serve-only]`: generates a corpus of N MB (default 200) from the real sample texts,
+ * `npm run bench [-- --mb N] [--dedup-mb N] [--uploads N --upload-mb N] [--langid-only | --dedup-only | --serve-only | --report-only [--records N]]`: generates a corpus of N MB (default 200) from the real sample texts,
  * submits it, runs every stage and the release, and prints MB/s per stage and end to end, CPU time
  * and peak RSS. Figures from a shared 2-core machine are noisy: compare ratios within one run.
  */
-import { ManagedRuntime } from "effect"
+import { Effect, ManagedRuntime } from "effect"
+import { Batches } from "../catalog/batches.ts"
+import { Releases } from "../catalog/releases.ts"
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { once } from "node:events"
 import { spawnSync } from "node:child_process"
@@ -24,6 +26,7 @@ import { processPending } from "../pipeline/run.ts"
 import { table } from "../pipeline/status.ts"
 import { benchDedup } from "./dedup-bench.ts"
 import { benchServe } from "./serve-bench.ts"
+import { benchReport } from "./report-bench.ts"
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -214,11 +217,11 @@ const benchPipeline = async (corpus: string, mb: number, workers: number) => {
   const release = await runtime.runPromise(writeRelease({ name: "bench", outDir: out, profiles: ["open", "noncommercial"] }))
   const t3 = performance.now()
   const cpu = process.cpuUsage(cpu0)
-  // The release's report.html once more, alone: its catalog queries and the HTML.
+  // The release's report.html once more, alone: its catalog queries (and the two the release shares with it) and the HTML.
   const reportDir = join(work, `report-${workers}`)
   mkdirSync(reportDir, { recursive: true })
   const r0 = performance.now()
-  await runtime.runPromise(writeReleaseReport(reportDir, release.manifest))
+  await runtime.runPromise(Effect.flatMap(Effect.all({ tombstones: Effect.flatMap(Releases, (r) => r.tombstones), batches: Effect.flatMap(Batches, (b) => b.batches) }), (reads) => writeReleaseReport(reportDir, release.manifest, reads)))
   const reportSeconds = (performance.now() - r0) / 1000
   await runtime.dispose()
   const releasePeak = Math.max(peakRss, process.memoryUsage().rss)
@@ -260,6 +263,11 @@ const main = async () => {
   if (process.argv.includes("--serve-only")) {
     clearInterval(sampler)
     await benchServe(work, uploads, uploadMb)
+    return
+  }
+  if (process.argv.includes("--report-only")) {
+    clearInterval(sampler)
+    await benchReport(work, Number(arg("records", "1000000")))
     return
   }
   if (process.argv.includes("--dedup-only")) {

@@ -90,7 +90,7 @@ const cspHash = (text: string) => `'sha256-${createHash("sha256").update(text, "
 // Numbers, written the same on every machine (no locale).
 
 const grouped = (digits: string) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",")
-export const formatNumber = (n: number) => {
+const formatNumber = (n: number) => {
   if (Number.isInteger(n)) return (n < 0 ? "-" : "") + grouped(String(Math.abs(n)))
   const [whole, fraction] = Math.abs(n).toFixed(2).split(".")
   return (n < 0 ? "-" : "") + grouped(whole!) + "." + fraction

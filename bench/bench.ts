@@ -1,9 +1,11 @@
 /**
- * `npm run bench [-- --mb N] [--dedup-mb N] [--uploads N --upload-mb N] [--langid-only | --dedup-only | --serve-only | --patterns-only]`: generates a corpus of N MB (default 200) from the real sample texts,
+ * `npm run bench [-- --mb N] [--dedup-mb N] [--uploads N --upload-mb N] [--langid-only | --dedup-only | --serve-only | --patterns-only | --report-only [--records N]]`: generates a corpus of N MB (default 200) from the real sample texts,
  * submits it, runs every stage and the release, and prints MB/s per stage and end to end, CPU time
  * and peak RSS. Figures from a shared 2-core machine are noisy: compare ratios within one run.
  */
-import { ManagedRuntime } from "effect"
+import { Effect, ManagedRuntime } from "effect"
+import { Batches } from "../catalog/batches.ts"
+import { Releases } from "../catalog/releases.ts"
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { once } from "node:events"
 import { spawnSync } from "node:child_process"
@@ -19,11 +21,13 @@ import { seededRandom } from "./seeded-random.ts"
 import { projectRoot } from "../domain/project-root.ts"
 import { loadReferenceTexts } from "./reference-texts.ts"
 import { writeRelease } from "../pipeline/release.ts"
+import { writeReleaseReport } from "../pipeline/release-report.ts"
 import { processPending } from "../pipeline/run.ts"
 import { table } from "../pipeline/status.ts"
 import { benchDedup } from "./dedup-bench.ts"
 import { benchServe } from "./serve-bench.ts"
 import { benchPatterns } from "./pattern-bench.ts"
+import { benchReport } from "./report-bench.ts"
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -214,6 +218,12 @@ const benchPipeline = async (corpus: string, mb: number, workers: number) => {
   const release = await runtime.runPromise(writeRelease({ name: "bench", outDir: out, profiles: ["open", "noncommercial"] }))
   const t3 = performance.now()
   const cpu = process.cpuUsage(cpu0)
+  // The release's report.html once more, alone: its catalog queries (and the two the release shares with it) and the HTML.
+  const reportDir = join(work, `report-${workers}`)
+  mkdirSync(reportDir, { recursive: true })
+  const r0 = performance.now()
+  await runtime.runPromise(Effect.flatMap(Effect.all({ tombstones: Effect.flatMap(Releases, (r) => r.tombstones), batches: Effect.flatMap(Batches, (b) => b.batches) }), (reads) => writeReleaseReport(reportDir, release.manifest, reads)))
+  const reportSeconds = (performance.now() - r0) / 1000
   await runtime.dispose()
   const releasePeak = Math.max(peakRss, process.memoryUsage().rss)
   peakRss = Math.max(processingPeak, releasePeak)
@@ -229,7 +239,8 @@ const benchPipeline = async (corpus: string, mb: number, workers: number) => {
     }
   }
   rows.push(["processing (all stages + catalog writes)", ((t2 - t1) / 1000).toFixed(2), rate(t2 - t1)])
-  rows.push(["release (shards, manifest)", ((t3 - t2) / 1000).toFixed(2), rate(t3 - t2)])
+  rows.push(["release (shards, manifest, report.html)", ((t3 - t2) / 1000).toFixed(2), rate(t3 - t2)])
+  rows.push([`  report.html alone, written again (${release.manifest.totals.documents} records)`, reportSeconds.toFixed(2), rate(reportSeconds * 1000)])
   rows.push(["end to end", ((t3 - t0) / 1000).toFixed(2), rate(t3 - t0)])
   const cpuSeconds = (cpu.user + cpu.system) / 1e6
   const tokens = summary.stages.find((s) => s.stage === "tokens")
@@ -258,6 +269,11 @@ const main = async () => {
   if (process.argv.includes("--patterns-only")) {
     clearInterval(sampler)
     await benchPatterns(work)
+    return
+  }
+  if (process.argv.includes("--report-only")) {
+    clearInterval(sampler)
+    await benchReport(work, Number(arg("records", "1000000")))
     return
   }
   if (process.argv.includes("--dedup-only")) {

@@ -12,6 +12,7 @@ import { Documents } from "./documents.ts"
 import { Ledger } from "./ledger.ts"
 import { migrations } from "./migrations.ts"
 import { Releases } from "./releases.ts"
+import { ReleaseStatistics } from "./release-statistics.ts"
 import { Tokens } from "./tokens.ts"
 import { Traces } from "./traces.ts"
 import { Withdrawals } from "./withdrawals.ts"
@@ -22,6 +23,7 @@ export const repositories = Layer.mergeAll(
   Batches.Default,
   Documents.Default,
   Releases.Default,
+  ReleaseStatistics.Default,
   Tokens.Default,
   Withdrawals.Default,
   Traces.Default,

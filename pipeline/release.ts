@@ -24,6 +24,7 @@ import { dedupStage } from "../stages/dedup/dedup.ts"
 import type { MinHashParams } from "../stages/dedup/minhash.ts"
 import { ReleaseError } from "./errors.ts"
 import { hashFile, sha256Hex } from "../domain/hashing.ts"
+import { writeReleaseReport } from "./release-report.ts"
 import { Progress } from "./progress.ts"
 import { PurePool, type PureWork } from "./workers/pool.ts"
 import { version } from "./version.ts"
@@ -120,6 +121,7 @@ export const writeRelease = (options: ReleaseOptions) =>
     writeFileSync(join(staging, RECORD_SCHEMA_FILE), recordJsonSchemaText())
     writeFileSync(join(staging, CARD_FILE), datasetCard(manifest, recordColumns(), institutions))
     writeFileSync(join(staging, "tombstones.jsonl"), tombstones.map((t) => JSON.stringify(t) + "\n").join(""))
+    yield* writeReleaseReport(staging, manifest, { tombstones, batches })
     const finalDir = join(outDir, options.name)
     yield* Effect.sync(() => {
       const old = join(outDir, `.${options.name}.old-${randomBytes(6).toString("hex")}`)

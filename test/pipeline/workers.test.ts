@@ -10,10 +10,10 @@ import { writeRelease } from "../../pipeline/release.ts"
 import { processPending } from "../../pipeline/run.ts"
 import { sampleBatches, sampleBatchNames, tempDir, withApp } from "../helpers.ts"
 
-/** Every file of a release, hashed: shards, manifest, croissant, attribution, tombstones. */
+/** Every file of a release, hashed: shards, manifest, croissant, attribution, tombstones, report. */
 const releaseDigest = (dir: string) => {
   const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { shards: Array<{ path: string }> }
-  const files = ["manifest.json", "croissant.json", "ATTRIBUTION.md", "tombstones.jsonl", "README.md", "record.schema.json", ...manifest.shards.map((s) => s.path)]
+  const files = ["manifest.json", "croissant.json", "ATTRIBUTION.md", "tombstones.jsonl", "README.md", "record.schema.json", "report.html", ...manifest.shards.map((s) => s.path)]
   return Object.fromEntries(files.map((f) => [f, createHash("sha256").update(readFileSync(join(dir, f))).digest("hex")]))
 }
 

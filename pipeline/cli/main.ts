@@ -50,8 +50,10 @@ const program = Effect.suspend(() => cli(process.argv)).pipe(
 
 // SIGINT and SIGTERM interrupt the command (the runtime's own handlers); its finalizers stop the
 // workers and leave only committed work, as a SIGKILL would. The exit code says it was stopped.
+// `acervo serve` is stopped this way as a matter of course: it says so itself and exits 0.
 let stoppedBy: { readonly signal: NodeJS.Signals; readonly code: number } | undefined
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+const isServer = process.argv.slice(2).find((a) => !a.startsWith("-")) === "serve"
+for (const [signal, code] of isServer ? [] : ([["SIGINT", 130], ["SIGTERM", 143]] as const)) {
   process.once(signal, () => {
     stoppedBy ??= { signal, code }
   })

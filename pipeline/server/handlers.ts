@@ -34,6 +34,7 @@ import {
 import { ServerConfig } from "./config.ts"
 import { Intake } from "./intake.ts"
 import { intakePage } from "./page.ts"
+import { pageLanguageFor } from "./page-messages.ts"
 import { authenticate, type Caller } from "./tokens.ts"
 import { receiveUpload } from "./upload.ts"
 
@@ -51,7 +52,15 @@ export const AuthenticationLive = Layer.effect(
 export const HealthLive = HttpApiBuilder.group(IntakeApi, "health", (handlers) =>
   handlers
     .handle("healthz", () => Effect.succeed({ status: "ok" as const, version }))
-    .handleRaw("page", () => Effect.succeed(HttpServerResponse.text(intakePage, { contentType: "text/html; charset=utf-8" })))
+    .handleRaw("page", ({ request }) =>
+      Effect.sync(() => {
+        const lang = pageLanguageFor(request.headers["accept-language"])
+        return HttpServerResponse.text(intakePage(lang), {
+          contentType: "text/html; charset=utf-8",
+          headers: { "content-language": lang, vary: "Accept-Language" }
+        })
+      })
+    )
 )
 
 const readOnly = (caller: Caller, action: string) =>

@@ -153,12 +153,21 @@ describe("intake server processing in the background", () => {
   }, 90_000)
 
   it("waits while another process holds the run lock, and processes once it is free", async () => {
-    // An operator's `acervo run` in another live process.
-    writeFileSync(join(home, "run.lock"), String(process.ppid))
+    // An operator's `acervo run` in another live process, taking the lock as it would: created
+    // exclusively, once the server's own run (the release after the last test) has let it go.
+    for (;;) {
+      try {
+        writeFileSync(join(home, "run.lock"), String(process.ppid), { flag: "wx" })
+        break
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
+        await pause(50)
+      }
+    }
     try {
       const e = await send(server.url, "POST", "/v1/batches", { token: tokens["avenue-demo"]!, body: readFileSync(await tarGz(join(sampleBatches, "avenue-transcripts"), join(work, "e.tar.gz"))) })
       expect(e.status, JSON.stringify(e.json)).toBe(201)
-      await pause(2500)
+      await pause(1500)
       const waiting = await detail(e.json.id, "avenue-demo")()
       expect(waiting.json.processing).toMatchObject({ state: "waiting", files_done: 0 })
       expect(readFileSync(join(home, "run.lock"), "utf8")).toBe(String(process.ppid))
@@ -179,7 +188,7 @@ describe("intake server with --no-process", () => {
       const token = await tokenFor(home, "rapanui-demo", "partner")
       const up = await send(server.url, "POST", "/v1/batches", { token, body: readFileSync(await tarGz(join(sampleBatches, "rapanui-kieviet"), join(tempDir(), "r.tar.gz"))) })
       expect(up.status).toBe(201)
-      await pause(2500)
+      await pause(1500)
       const read = await send(server.url, "GET", "/v1/batches/kieviet-2017", { token })
       expect(read.json.processing).toEqual({ state: "waiting", by: "operator", files_done: 0, files_total: 1, kept: 0, excluded: 0, error: null, release: null })
       expect((await send(server.url, "GET", "/v1/batches", { token })).json.intake).toEqual({ processes: false, release: null })

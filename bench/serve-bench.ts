@@ -72,6 +72,37 @@ const procStatus = (pid: number, field: "VmRSS" | "VmHWM") => {
   }
 }
 
+const getJson = (url: string, token: string) =>
+  new Promise<any>((resolve, reject) =>
+    request(url, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (c: Buffer) => chunks.push(c))
+      res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8"))))
+    }).on("error", reject).end()
+  )
+
+/** `acervo serve` in its own process, and the URL it listens on. */
+const startServer = async (home: string, args: ReadonlyArray<string>) => {
+  const server = spawn(process.execPath, [join(projectRoot, "bin", "acervo.mjs"), "serve", "--port", "0", "--home", home, ...args], {
+    env: { ...process.env, ACERVO_SERVER_LOG: "false", ACERVO_SERVER_POLL_SECONDS: "1" },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let stderr = ""
+  server.stderr.on("data", (b: Buffer) => (stderr += b.toString()))
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = ""
+    server.stdout.on("data", (b: Buffer) => {
+      out += b.toString()
+      const m = /listening on (http:\/\/\S+)/.exec(out)
+      if (m) resolve(m[1]!)
+    })
+    server.on("exit", (code) => reject(new Error(`acervo serve exited (${code}): ${stderr}`)))
+  })
+  return { server, url, stderr: () => stderr }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
 /**
  * The intake server under load: `uploads` partners send a `mb` MB tar each at the same moment to
  * `acervo serve` in its own process. Prints wall time, throughput, latency, the server's peak RSS
@@ -102,21 +133,8 @@ export const benchServe = async (work: string, uploads: number, mb: number) => {
   await runtime.dispose()
 
   const fromDist = existsSync(join(projectRoot, "dist", ".built"))
-  const server = spawn(process.execPath, [join(projectRoot, "bin", "acervo.mjs"), "serve", "--port", "0", "--home", home], {
-    env: { ...process.env, ACERVO_SERVER_LOG: "false" },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let stderr = ""
-  server.stderr.on("data", (b: Buffer) => (stderr += b.toString()))
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ""
-    server.stdout.on("data", (b: Buffer) => {
-      out += b.toString()
-      const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m) resolve(m[1]!)
-    })
-    server.on("exit", (code) => reject(new Error(`acervo serve exited (${code}): ${stderr}`)))
-  })
+  // Intake alone first, as before background processing: the uploads' figures stay comparable.
+  const { server, url } = await startServer(home, ["--no-process"])
   const idleRss = procStatus(server.pid!, "VmRSS")
   let sampledPeak = 0
   const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, procStatus(server.pid!, "VmRSS"))), 50)
@@ -131,15 +149,49 @@ export const benchServe = async (work: string, uploads: number, mb: number) => {
   results.forEach((r, i) => {
     if (r.status !== 201) problems.push(`${archives[i]!.id}: HTTP ${r.status} ${JSON.stringify(r.body)}`)
   })
-  const listed = await new Promise<any>((resolve, reject) =>
-    request(`${url}/v1/batches`, { headers: { authorization: `Bearer ${operator}` } }, (res) => {
-      const chunks: Array<Buffer> = []
-      res.on("data", (c: Buffer) => chunks.push(c))
-      res.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8"))))
-    }).on("error", reject).end()
-  )
+  const listed = await getJson(`${url}/v1/batches`, operator)
   server.kill("SIGINT")
   await once(server, "exit")
+
+  // Then the server processes what it received, in the background: stopped with SIGTERM in the
+  // middle of a run, and started again, it resumes and writes its release.
+  const releases = join(dir, "releases")
+  const processing = await startServer(home, ["--release", "bench", "--release-out", releases])
+  let states: Array<{ processing: { state: string; release: { state: string } | null } }> = []
+  const t1 = performance.now()
+  for (;;) {
+    states = (await getJson(`${processing.url}/v1/batches`, operator)).batches
+    if (states.some((b) => b.processing.state === "processed") && states.some((b) => b.processing.state === "processing")) break
+    if (performance.now() - t1 > 600_000) throw new Error("the background run did not start")
+    await sleep(50)
+  }
+  const processedBeforeStop = states.filter((b) => b.processing.state === "processed").length
+  const stopAt = performance.now()
+  processing.server.kill("SIGTERM")
+  const [stopCode] = await once(processing.server, "exit")
+  const stopMillis = performance.now() - stopAt
+  if (stopCode !== 0) problems.push(`acervo serve exited with ${stopCode} on SIGTERM: ${processing.stderr()}`)
+  if (existsSync(join(home, "run.lock"))) problems.push("run.lock left behind after SIGTERM")
+  const resumed = await startServer(home, ["--release", "bench", "--release-out", releases])
+  const t2 = performance.now()
+  let resumedPeak = 0
+  for (;;) {
+    resumedPeak = Math.max(resumedPeak, procStatus(resumed.server.pid!, "VmRSS"))
+    states = (await getJson(`${resumed.url}/v1/batches`, operator)).batches
+    if (states.every((b) => b.processing.state === "processed" && b.processing.release?.state === "current")) break
+    if (performance.now() - t2 > 1_200_000) throw new Error("the resumed server did not finish")
+    await sleep(200)
+  }
+  const resumedMillis = performance.now() - t2
+  const processedRows = (await getJson(`${resumed.url}/v1/batches`, operator)).batches as Array<{ files: number; pending_files: number; kept: number; excluded: number }>
+  const documentsSeen = processedRows.reduce((n, b) => n + b.kept + b.excluded, 0)
+  if (documentsSeen !== uploads * FILES_PER_BATCH) problems.push(`after the resumed run ${documentsSeen} documents, not ${uploads * FILES_PER_BATCH}`)
+  resumedPeak = Math.max(resumedPeak, procStatus(resumed.server.pid!, "VmHWM"))
+  const idleStopAt = performance.now()
+  resumed.server.kill("SIGTERM")
+  await once(resumed.server, "exit")
+  const idleStopMillis = performance.now() - idleStopAt
+  const manifest = JSON.parse(readFileSync(join(releases, "bench", "manifest.json"), "utf8")) as { totals: { documents: number } }
   let filesChecked = 0
   for (const [i, a] of archives.entries()) {
     const entry = (listed.batches as Array<{ institution: string; id: string; files: number }>).find((b) => b.institution === a.institution && b.id === a.id)
@@ -171,6 +223,21 @@ export const benchServe = async (work: string, uploads: number, mb: number) => {
           ["latency per upload: median / max", `${(latencies[Math.floor(latencies.length / 2)]! / 1000).toFixed(2)} s / ${(latencies.at(-1)! / 1000).toFixed(2)} s`],
           ["server RSS idle", `${(idleRss / 1024 / 1024).toFixed(0)} MB`],
           ["server peak RSS (VmHWM)", `${(peak / 1024 / 1024).toFixed(0)} MB`]
+        ]
+      ),
+      "",
+      `background processing (acervo serve --release bench): SIGTERM while batch ${processedBeforeStop + 1} of ${uploads} was being processed, then started again`,
+      "",
+      table(
+        ["measure", "value"],
+        [
+          ["SIGTERM during a run to exit", `${stopMillis.toFixed(0)} ms`],
+          ["SIGTERM when idle to exit", `${idleStopMillis.toFixed(0)} ms`],
+          ["restart to every batch processed and the release current", `${(resumedMillis / 1000).toFixed(1)} s`],
+          ["throughput of the resumed processing (whole corpus / time)", `${(totalMb / (resumedMillis / 1000)).toFixed(1)} MB/s`],
+          ["documents in the catalog / sent (each once)", `${documentsSeen} / ${uploads * FILES_PER_BATCH}`],
+          ["documents in the release", String(manifest.totals.documents)],
+          ["server peak RSS while processing (VmHWM)", `${(resumedPeak / 1024 / 1024).toFixed(0)} MB`]
         ]
       ),
       problems.length === 0 ? "nothing lost" : `PROBLEMS:\n${problems.map((p) => `  ${p}`).join("\n")}`

@@ -167,11 +167,11 @@ export class Batches extends Effect.Service<Batches>()("acervo/catalog/Batches",
           (SELECT count(*) FROM documents d WHERE d.batch_seq = b.seq AND d.stage = 'withdraw') AS withdrawn
         FROM batches b ORDER BY b.seq`.pipe(Effect.flatMap(rowsOf(BatchListRow)), Effect.mapError(fail("listing batches")))
 
-    /** Pending files of every batch after file `afterId`, in id order, as the readers take them. */
-    const pendingFiles = (afterId: number, limit: number) =>
+    /** Pending files after file `afterId` (of every batch, or of one), in id order, as the readers take them. */
+    const pendingFiles = (afterId: number, limit: number, batchSeq?: number) =>
       sql`SELECT f.id, f.batch_seq, b.institution, b.batch_id, b.stored_path, f.path, f.sha256, f.bytes, f.document_id, f.fields_json, f.done_units
           FROM files f JOIN batches b ON b.seq = f.batch_seq
-          WHERE f.status = 'pending' AND f.id > ${afterId} ORDER BY f.id LIMIT ${limit}`.pipe(
+          WHERE f.status = 'pending' AND f.id > ${afterId} ${batchSeq === undefined ? sql`` : sql`AND f.batch_seq = ${batchSeq}`} ORDER BY f.id LIMIT ${limit}`.pipe(
         // Fields as submitted, whatever a later version of the schema leaves out.
         Effect.flatMap((rows) => Schema.decodeUnknown(Schema.Array(PendingFileRow))(rows, { onExcessProperty: "preserve" })),
         Effect.map((rows) =>
@@ -200,6 +200,13 @@ export class Batches extends Effect.Service<Batches>()("acervo/catalog/Batches",
       Effect.mapError(fail("counting pending files"))
     )
 
+    const countPendingFilesOf = (batchSeq: number) =>
+      sql`SELECT count(*) AS n FROM files WHERE status = 'pending' AND batch_seq = ${batchSeq}`.pipe(
+        Effect.flatMap(firstRowOf(CountRow)),
+        Effect.map((row) => row ?? { n: 0 }),
+        Effect.mapError(fail("counting a batch's pending files"))
+      )
+
     const pendingFilesOf = (batchSeq: number, limit: number) =>
       sql`SELECT path, format, bytes FROM files WHERE batch_seq = ${batchSeq} AND status = 'pending' ORDER BY path LIMIT ${limit}`.pipe(
         Effect.flatMap(rowsOf(PendingOfBatchRow)),
@@ -227,6 +234,6 @@ export class Batches extends Effect.Service<Batches>()("acervo/catalog/Batches",
         Effect.mapError(fail("looking up a record"))
       )
 
-    return { findBatchByContent, findBatch, registerBatch, batches, pendingFiles, countPendingFiles, pendingFilesOf, batchDocuments, recordOwner } as const
+    return { findBatchByContent, findBatch, registerBatch, batches, pendingFiles, countPendingFiles, countPendingFilesOf, pendingFilesOf, batchDocuments, recordOwner } as const
   })
 }) {}

@@ -13,9 +13,11 @@ const alive = (pid: number) => {
 }
 
 /**
- * One `acervo run` per catalog at a time: a lock file holding the owner's pid, created
+ * One `acervo run` per catalog at a time (and one `acervo withdraw`, or one background run or
+ * withdrawal of `acervo serve`, which take the same lock): a lock file holding the owner's pid, created
  * exclusively. A lock left by a run that was killed (its pid is gone) is taken over, so a crash
- * never blocks the next run.
+ * never blocks the next run. A lock holding this process's own pid counts as left over too: callers
+ * within one process take turns themselves (the intake server's background work does).
  */
 export const withRunLock = <A, E, R>(home: string, effect: Effect.Effect<A, E, R>) =>
   Effect.acquireUseRelease(
@@ -31,7 +33,11 @@ export const withRunLock = <A, E, R>(home: string, effect: Effect.Effect<A, E, R
           if ((e as NodeJS.ErrnoException).code !== "EEXIST") return Effect.die(e)
           const owner = Number(readFileSync(path, "utf8").trim())
           if (Number.isInteger(owner) && owner > 0 && alive(owner) && owner !== process.pid) {
-            return Effect.fail(new RunLocked({ message: `another acervo run (pid ${owner}) is working on ${home}; wait for it to finish` }))
+            return Effect.fail(
+              new RunLocked({
+                message: `another acervo run (pid ${owner}) is working on ${home} (\`acervo serve\` takes the same lock for its background runs); wait for it to finish`
+              })
+            )
           }
           rmSync(path, { force: true })
         }

@@ -79,7 +79,7 @@ interface ReadChunk {
  * resumes after the last committed one. Output does not depend on the number of workers: pure work
  * is a function of one document, and everything that compares documents happens in order here.
  */
-export const processPendingWith = (stages: ReadonlyArray<AnyStage<StageServices, StageError>>) =>
+export const processPendingWith = (stages: ReadonlyArray<AnyStage<StageServices, StageError>>, scope: { readonly batchSeq?: number } = {}) =>
   Effect.gen(function* () {
     const settings = yield* Settings
     const allConfigs = yield* StageSettings
@@ -93,7 +93,7 @@ export const processPendingWith = (stages: ReadonlyArray<AnyStage<StageServices,
     const work: Array<ChunkWork<StageServices, StageError> | undefined> = []
     for (const [i, stage] of stages.entries()) work.push(stage.prepare ? yield* stage.prepare(configs[i], runContext) : undefined)
     const runId = yield* catalog.startRun(startedAt, configSha256(settings, allConfigs))
-    const pending = yield* batches.countPendingFiles
+    const pending = scope.batchSeq === undefined ? yield* batches.countPendingFiles : yield* batches.countPendingFilesOf(scope.batchSeq)
     const pureNames = stages.filter((s) => s.pure).map((s) => s.name)
     const pureConfigs = stages.flatMap((s, i) => (s.pure ? [configs[i]] : []))
 
@@ -222,7 +222,7 @@ export const processPendingWith = (stages: ReadonlyArray<AnyStage<StageServices,
       )
 
     yield* Stream.paginateChunkEffect(0, (afterId: number) =>
-      batches.pendingFiles(afterId, 500).pipe(
+      batches.pendingFiles(afterId, 500, scope.batchSeq).pipe(
         Effect.map((files) => [Chunk.fromIterable(files), files.length === 500 ? Option.some(files[files.length - 1]!.fileId) : Option.none()] as const)
       )
     ).pipe(
@@ -264,4 +264,10 @@ export const processPendingWith = (stages: ReadonlyArray<AnyStage<StageServices,
   })
 
 export const processPending = processPendingWith(stageList)
+
+/**
+ * One batch's pending files, as `processPending` would take them: the intake server's background
+ * runs, one batch at a time, so that a batch that fails stops only itself.
+ */
+export const processBatch = (batchSeq: number) => processPendingWith(stageList, { batchSeq })
 

@@ -58,8 +58,40 @@ export const DocumentStatus = Schema.Struct({
   flags: Schema.Array(Note)
 })
 
+/**
+ * Where a batch is. `waiting`: files wait for a run (this server's, or with `by: "operator"` the
+ * operator's `acervo run`); `processing`: a run of this server is on it now; `processed`: every
+ * file read; `failed`: this server's run stopped on an error (see `error`; tried again at
+ * `retry_at`); `withdrawn`: every document withdrawn.
+ */
+export const BatchState = Schema.Literal("waiting", "processing", "processed", "failed", "withdrawn")
+export type BatchState = typeof BatchState.Type
+
+export const BatchProcessing = Schema.Struct({
+  state: BatchState,
+  by: Schema.Literal("server", "operator"),
+  files_done: Schema.Number,
+  files_total: Schema.Number,
+  /** Documents kept and excluded so far (all of them once processed). */
+  kept: Schema.Number,
+  excluded: Schema.Number,
+  error: Schema.NullOr(Schema.Struct({ reason: Schema.String, message: Schema.String, at: Schema.String, retry_at: Schema.NullOr(Schema.String) })),
+  /**
+   * The release this server writes (`acervo serve --release NAME`): `current` once it holds the
+   * batch as it is now (processed, withdrawn), `pending` until then, `failed` if the last try failed.
+   */
+  release: Schema.NullOr(Schema.Struct({ name: Schema.String, state: Schema.Literal("current", "pending", "failed"), written_at: Schema.NullOr(Schema.String) }))
+})
+export type BatchProcessing = typeof BatchProcessing.Type
+
+export const BatchListed = Schema.Struct({ ...BatchSummary.fields, processing: BatchProcessing })
+
+/** What the server does with batches: processes them itself, and writes which release. */
+export const IntakeMode = Schema.Struct({ processes: Schema.Boolean, release: Schema.NullOr(Schema.String) })
+
 export const BatchDetail = Schema.Struct({
   batch: BatchSummary,
+  processing: BatchProcessing,
   excluded: Schema.Record({ key: Schema.String, value: Schema.Number }),
   flagged: Schema.Record({ key: Schema.String, value: Schema.Number }),
   pending: Schema.Array(Schema.Struct({ path: Schema.String, format: Schema.NullOr(Schema.String), bytes: Schema.Number })),
@@ -125,7 +157,7 @@ export class BatchesApi extends HttpApiGroup.make("batches")
       .addError(Unprocessable)
       .addError(Busy)
   )
-  .add(HttpApiEndpoint.get("list", "/v1/batches").addSuccess(Schema.Struct({ batches: Schema.Array(BatchSummary) })))
+  .add(HttpApiEndpoint.get("list", "/v1/batches").addSuccess(Schema.Struct({ batches: Schema.Array(BatchListed), intake: IntakeMode })))
   .add(HttpApiEndpoint.get("read", "/v1/batches/:id").setPath(idParam).setUrlParams(BatchPage).addSuccess(BatchDetail).addError(NotFound).addError(Conflict).addError(Unprocessable))
   .add(withdrawal("withdrawBatch", "/v1/batches/:id/withdraw"))
   .add(withdrawal("withdrawDocument", "/v1/documents/:id/withdraw"))

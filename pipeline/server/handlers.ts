@@ -11,7 +11,6 @@ import { Releases } from "../../catalog/releases.ts"
 import { Tokens } from "../../catalog/tokens.ts"
 import { Settings } from "../config.ts"
 import { ArchiveRefused, BatchRejected, RunLocked, UsageError } from "../errors.ts"
-import { withRunLock } from "../run-lock.ts"
 import { batchSummary } from "../status.ts"
 import { traceRecord } from "../trace.ts"
 import { version } from "../version.ts"
@@ -33,7 +32,9 @@ import {
   WithdrawRequest
 } from "./api.ts"
 import { ServerConfig } from "./config.ts"
+import { Intake } from "./intake.ts"
 import { intakePage } from "./page.ts"
+import { pageLanguageFor } from "./page-messages.ts"
 import { authenticate, type Caller } from "./tokens.ts"
 import { receiveUpload } from "./upload.ts"
 
@@ -51,7 +52,15 @@ export const AuthenticationLive = Layer.effect(
 export const HealthLive = HttpApiBuilder.group(IntakeApi, "health", (handlers) =>
   handlers
     .handle("healthz", () => Effect.succeed({ status: "ok" as const, version }))
-    .handleRaw("page", () => Effect.succeed(HttpServerResponse.text(intakePage, { contentType: "text/html; charset=utf-8" })))
+    .handleRaw("page", ({ request }) =>
+      Effect.sync(() => {
+        const lang = pageLanguageFor(request.headers["accept-language"])
+        return HttpServerResponse.text(intakePage(lang), {
+          contentType: "text/html; charset=utf-8",
+          headers: { "content-language": lang, vary: "Accept-Language" }
+        })
+      })
+    )
 )
 
 const readOnly = (caller: Caller, action: string) =>
@@ -109,10 +118,10 @@ const withdrawalReason = (request: HttpServerRequest.HttpServerRequest) =>
     return decoded.value.reason.trim()
   })
 
-const runWithdrawal = (target: WithdrawalTarget, reason: string) =>
+const runWithdrawal = (target: WithdrawalTarget, batchSeq: number, reason: string) =>
   Effect.gen(function* () {
-    const settings = yield* Settings
-    const result = yield* withRunLock(settings.home, withdraw(target, reason))
+    const intake = yield* Intake
+    const result = yield* intake.exclusive(withdraw(target, reason), batchSeq)
     return HttpServerResponse.unsafeJson({ withdrawn: result.withdrawn, reelected: result.reelected, pending_files_closed: result.pendingFilesClosed })
   }).pipe(
     Effect.catchTags({
@@ -132,6 +141,7 @@ export const BatchesLive = HttpApiBuilder.group(IntakeApi, "batches", (handlers)
   Effect.gen(function* () {
     const config = yield* ServerConfig
     const settings = yield* Settings
+    const intake = yield* Intake
     const receiving = yield* Effect.makeSemaphore(config.uploadConcurrency)
     // Registration reads the catalog to find duplicates and then writes it: one at a time.
     const registering = yield* Effect.makeSemaphore(1)
@@ -166,7 +176,7 @@ export const BatchesLive = HttpApiBuilder.group(IntakeApi, "batches", (handlers)
         receiveUpload(request, uploads, { maxBytes: config.maxUploadBytes, idleSeconds: config.uploadIdleSeconds, deadlineSeconds: config.uploadDeadlineSeconds }).pipe(
           receiving.withPermits(1)
         ),
-        (received) => register(received.path, caller),
+        (received) => Effect.tap(register(received.path, caller), () => intake.wake),
         (received) => Effect.sync(() => rmSync(received.path, { force: true }))
       ).pipe(
         Effect.flatMap((r) =>
@@ -200,7 +210,10 @@ export const BatchesLive = HttpApiBuilder.group(IntakeApi, "batches", (handlers)
           const caller = yield* CurrentCaller
           const catalog = yield* Batches
           const all = yield* Effect.orDie(catalog.batches)
-          return { batches: all.filter((b) => caller.role !== "partner" || b.institution === caller.institution).map(batchSummary) }
+          return {
+            batches: all.filter((b) => caller.role !== "partner" || b.institution === caller.institution).map((b) => ({ ...batchSummary(b), processing: intake.processing(b) })),
+            intake: { processes: intake.processes, release: intake.release ?? null }
+          }
         })
       )
       .handle("read", ({ path, urlParams }) =>
@@ -223,6 +236,7 @@ export const BatchesLive = HttpApiBuilder.group(IntakeApi, "batches", (handlers)
             notes.filter((n) => n.record_id === record && n.kind === kind).map((n) => ({ stage: n.stage, code: n.code, detail: redactFor(caller, n.detail) }))
           return {
             batch: batchSummary(batch),
+            processing: intake.processing(batch),
             excluded: Object.fromEntries(excluded.map((r) => [r.code, r.n])),
             flagged: Object.fromEntries(flagged.map((r) => [r.code, r.n])),
             pending,
@@ -252,7 +266,7 @@ export const BatchesLive = HttpApiBuilder.group(IntakeApi, "batches", (handlers)
           const institution = typeof params["institution"] === "string" ? params["institution"] : undefined
           const batch = yield* visibleBatch(caller, path.id, institution)
           const reason = yield* withdrawalReason(request)
-          return yield* runWithdrawal({ batch: `${batch.institution}/${batch.batch_id}` }, reason)
+          return yield* runWithdrawal({ batch: `${batch.institution}/${batch.batch_id}` }, batch.seq, reason)
         })
       )
       .handleRaw("withdrawDocument", ({ path, request }) =>
@@ -263,7 +277,8 @@ export const BatchesLive = HttpApiBuilder.group(IntakeApi, "batches", (handlers)
           const owner = yield* Effect.orDie(catalog.recordOwner(path.id))
           if (!owner || (caller.role === "partner" && owner.institution !== caller.institution)) return yield* notYours("document", path.id)
           const reason = yield* withdrawalReason(request)
-          return yield* runWithdrawal({ document: path.id }, reason)
+          const seq = (yield* Effect.orDie(catalog.batches)).find((b) => b.institution === owner.institution && b.batch_id === owner.batch_id)!.seq
+          return yield* runWithdrawal({ document: path.id }, seq, reason)
         })
       )
   })

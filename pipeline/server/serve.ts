@@ -8,6 +8,7 @@ import { Progress } from "../progress.ts"
 import { IntakeApi } from "./api.ts"
 import { ServerConfig, type ServerSettings } from "./config.ts"
 import { AuditLive, AuthenticationLive, BatchesLive, HealthLive } from "./handlers.ts"
+import { intakeLayer } from "./intake.ts"
 
 const refusal = (status: number, reason: string, message: string) => HttpServerResponse.unsafeJson({ reason, message }, { status })
 
@@ -71,7 +72,10 @@ export interface IntakeServerOptions {
 export const intakeServerLayer = (options: IntakeServerOptions = {}) => {
   const config = ServerConfig.layer(options.server)
   const app = appLayer(options.settings ?? {}, Progress.silent)
-  const api = HttpApiBuilder.api(IntakeApi).pipe(Layer.provide([HealthLive, BatchesLive, AuditLive, unknownRoutes]), Layer.provide(AuthenticationLive))
+  const api = HttpApiBuilder.api(IntakeApi).pipe(
+    Layer.provide([HealthLive, BatchesLive, AuditLive, unknownRoutes]),
+    Layer.provide(AuthenticationLive)
+  )
   const http = Layer.unwrapEffect(
     Effect.map(ServerConfig, (c) =>
       NodeHttpServer.layer(
@@ -88,6 +92,7 @@ export const intakeServerLayer = (options: IntakeServerOptions = {}) => {
   return Layer.unwrapEffect(Effect.map(ServerConfig, (c) => HttpApiBuilder.serve(intakeMiddleware(c)))).pipe(
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/v1/openapi.json" })),
     Layer.provide(api),
+    Layer.provideMerge(intakeLayer),
     Layer.provideMerge(http),
     Layer.provideMerge(app),
     Layer.provideMerge(config)

@@ -52,7 +52,7 @@ describe("Batches", () => {
     Effect.gen(function* () {
       const batches = yield* Batches
       const one = yield* batches.registerBatch(newBatch("biblioteca", "b1", ["a.txt", "b.txt", "c.txt"]))
-      yield* batches.registerBatch(newBatch("universidad", "u1", ["x.jsonl"], { submittedAt: at(2) }))
+      const two = yield* batches.registerBatch(newBatch("universidad", "u1", ["x.jsonl"], { submittedAt: at(2) }))
 
       const first = yield* batches.pendingFiles(0, 2)
       expect(first.map((f) => [f.institution, f.batchId, f.path, f.storedPath])).toEqual([
@@ -64,6 +64,11 @@ describe("Batches", () => {
       const rest = yield* batches.pendingFiles(first[1]!.fileId, 10)
       expect(rest.map((f) => f.path)).toEqual(["c.txt", "x.jsonl"])
       expect(yield* batches.countPendingFiles).toEqual({ n: 4 })
+      // One batch's alone, as the intake server's background runs take them.
+      expect((yield* batches.pendingFiles(0, 10, two)).map((f) => f.path)).toEqual(["x.jsonl"])
+      expect((yield* batches.pendingFiles(first[0]!.fileId, 10, one)).map((f) => f.path)).toEqual(["b.txt", "c.txt"])
+      expect(yield* batches.countPendingFilesOf(one)).toEqual({ n: 3 })
+      expect(yield* batches.countPendingFilesOf(two)).toEqual({ n: 1 })
       expect(yield* batches.pendingFilesOf(one, 10)).toEqual([
         { path: "a.txt", format: "text", bytes: 100 },
         { path: "b.txt", format: "text", bytes: 101 },

@@ -8,7 +8,8 @@ import { submitBatch } from "../../pipeline/batch/submit.ts"
 import { Ledger } from "../../catalog/ledger.ts"
 import { Releases } from "../../catalog/releases.ts"
 import { migrations } from "../../catalog/migrations.ts"
-import { processPending } from "../../pipeline/run.ts"
+import { processBatch, processPending } from "../../pipeline/run.ts"
+import { Batches } from "../../catalog/batches.ts"
 import { writeRelease } from "../../pipeline/release.ts"
 import { statusReport } from "../../pipeline/status.ts"
 import { verifyRelease } from "../../manifests/verify.ts"
@@ -140,6 +141,22 @@ describe("the whole pipeline on the sample corpus", () => {
     await release(home, out)
     expect(readdirSync(out)).toEqual(["test"])
     expect(existsSync(join(out, "test", "manifest.json"))).toBe(true)
+  })
+})
+
+describe("one batch at a time", () => {
+  it("processes only the files of the batch it is given", async () => {
+    const home = tempDir()
+    await submitAll(home, ["universidad-udhr", "rapanui-kieviet"])
+    const [one, two] = (await run(home, Effect.flatMap(Batches, (b) => b.batches))).map((b) => b.seq)
+    const second = await run(home, processBatch(two!))
+    const after = await run(home, Effect.flatMap(Batches, (b) => b.batches))
+    expect(after.map((b) => [b.batch_id, b.pending])).toEqual([["fondo-ddhh-01", after[0]!.files], ["kieviet-2017", 0]])
+    expect(second.files).toBe(after[1]!.files)
+    expect(second.documents).toBe(after[1]!.kept + after[1]!.excluded)
+    const first = await run(home, processBatch(one!))
+    expect(first.files).toBe(after[0]!.files)
+    expect((await run(home, Effect.flatMap(Batches, (b) => b.countPendingFiles))).n).toBe(0)
   })
 })
 

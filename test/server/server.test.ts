@@ -27,7 +27,8 @@ describe("intake server on loopback", () => {
   const archives: Record<string, string> = {}
 
   beforeAll(async () => {
-    server = await startIntakeServer({ settings: { home }, server: { maxUploadBytes: 1024 * 1024 } })
+    // Processing is the operator's `acervo run` here, as with `acervo serve --no-process` (see intake.test.ts for the server's own).
+    server = await startIntakeServer({ settings: { home }, server: { maxUploadBytes: 1024 * 1024, process: false } })
     // Partner A's token comes from the real command line: printed once, alone on the last line.
     const created = await cli(["token", "create", "--institution", "biblioteca-demo", "--role", "partner", "--home", home])
     expect(created.code, created.stderr).toBe(0)

@@ -17,19 +17,21 @@ export class BatchRejected extends Data.TaggedError("BatchRejected")<{
 }
 
 /** Why an archive is refused, as a code the server returns. */
-export type ArchiveRefusalCode =
-  | "archive-path-escape"
-  | "archive-link"
-  | "archive-too-large"
-  | "archive-bomb"
-  | "archive-damaged"
-  | "archive-empty"
-  | "archive-unreadable"
-  | "archive-duplicate-entry"
-  | "archive-name-nul"
-  | "archive-name-encoding"
-  | "archive-header-mismatch"
-  | "archive-hidden-data"
+export const archiveRefusalCodes = [
+  "archive-path-escape",
+  "archive-link",
+  "archive-too-large",
+  "archive-bomb",
+  "archive-damaged",
+  "archive-empty",
+  "archive-unreadable",
+  "archive-duplicate-entry",
+  "archive-name-nul",
+  "archive-name-encoding",
+  "archive-header-mismatch",
+  "archive-hidden-data",
+] as const
+export type ArchiveRefusalCode = (typeof archiveRefusalCodes)[number]
 
 export class ArchiveRefused extends Data.TaggedError("ArchiveRefused")<{
   readonly archive: string

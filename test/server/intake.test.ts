@@ -24,8 +24,8 @@ const until = async (ask: () => Promise<Answer>, done: (a: Answer) => boolean, w
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const shardRecordIds = (releaseDir: string) => {
-  const manifest = JSON.parse(readFileSync(join(releaseDir, "manifest.json"), "utf8")) as { shards: Array<{ path: string }> }
-  return manifest.shards.flatMap((s) =>
+  const manifest = JSON.parse(readFileSync(join(releaseDir, "manifest.json"), "utf8")) as { shards: Array<{ path: string; format: string }> }
+  return manifest.shards.filter((s) => s.format === "jsonl").flatMap((s) =>
     gunzipSync(readFileSync(join(releaseDir, s.path)))
       .toString("utf8")
       .split("\n")

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
 import { join } from "node:path"
-import { DocumentFields } from "../domain/batch-schema.ts"
+import { StoredDocumentFields, type DocumentFields } from "../domain/batch-schema.ts"
 import { canonicalJson } from "../domain/hashing.ts"
 import type { FileToRead } from "../stages/ingest/reader.ts"
 import { Ledger } from "./ledger.ts"
@@ -64,7 +64,7 @@ const PendingFileRow = Schema.Struct({
   sha256: Schema.String,
   bytes: Schema.Number,
   document_id: Schema.NullOr(Schema.String),
-  fields_json: Schema.parseJson(DocumentFields),
+  fields_json: Schema.parseJson(StoredDocumentFields),
   done_units: Schema.Number
 })
 

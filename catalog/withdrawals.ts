@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
-import { DocumentFields } from "../domain/batch-schema.ts"
+import { StoredDocumentFields } from "../domain/batch-schema.ts"
 import type { GateResult } from "../domain/document.ts"
 import { CountRow, fail, firstRowOf, transactionOf } from "./rows.ts"
 
@@ -20,7 +20,7 @@ export const WithdrawalRow = Schema.Struct({
   duplicate_of: Schema.NullOr(Schema.String),
   text_sha256: Schema.NullOr(Schema.String),
   dedup_key: Schema.NullOr(Schema.String),
-  fields_json: Schema.parseJson(DocumentFields),
+  fields_json: Schema.parseJson(StoredDocumentFields),
   raw_bytes: Schema.Number,
   encoding: Schema.NullOr(Schema.String),
   lang: Schema.NullOr(Schema.String),

@@ -1,7 +1,7 @@
 import { Effect, Either } from "effect"
 import { randomBytes } from "node:crypto"
-import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, chmodSync, copyFileSync, statSync } from "node:fs"
-import { dirname, join, relative, sep } from "node:path"
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, chmodSync, copyFileSync, statSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { pipeline } from "node:stream/promises"
 import { Writable } from "node:stream"
 import { createGunzip } from "node:zlib"
@@ -18,6 +18,8 @@ import { archiveKind, expandArchive } from "./archive.ts"
 import { isBag, verifyBag, type BagInfo } from "./bagit.ts"
 import { decodeAll } from "../../domain/problems.ts"
 import { BatchManifest, knownFieldNames, type DocumentFields } from "../../domain/batch-schema.ts"
+import { IGNORED_NAMES, listBatchFiles } from "./batch-files.ts"
+import { byteSize, manifestLimitProblems, readManifest, type ManifestLimits } from "./manifest-file.ts"
 
 export interface SubmitResult {
   readonly status: "registered" | "already-registered"
@@ -30,26 +32,7 @@ export interface SubmitResult {
 
 const supportedExtensions = [...new Set(readers.flatMap((r) => r.extensions))].join(", ")
 
-const IGNORED = new Set([".DS_Store", "Thumbs.db", "__MACOSX"])
-
-/** Every regular file under `root`, as batch-relative paths with forward slashes, sorted. */
-const listFiles = (root: string, problems: Array<BatchProblem>): Array<string> => {
-  const out: Array<string> = []
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      if (IGNORED.has(name)) continue
-      const full = join(dir, name)
-      const rel = relative(root, full).split(sep).join("/")
-      const st = lstatSync(full)
-      if (st.isSymbolicLink()) {
-        problems.push({ code: "file-link", file: rel, path: "", problem: "is a symbolic link", expected: "plain files only; copy the file into the batch", fatal: true })
-      } else if (st.isDirectory()) walk(full)
-      else if (st.isFile()) out.push(rel)
-    }
-  }
-  walk(root)
-  return out
-}
+const IGNORED = IGNORED_NAMES
 
 /** Reads a gzip file through to the end, so a truncated one is refused at the door. */
 const gzipIntact = async (path: string): Promise<string | undefined> => {
@@ -67,16 +50,6 @@ const findBatchRoot = (dir: string): string | undefined => {
   const entries = readdirSync(dir).filter((n) => !IGNORED.has(n))
   if (entries.length === 1 && statSync(join(dir, entries[0]!)).isDirectory()) return findBatchRoot(join(dir, entries[0]!))
   return undefined
-}
-
-const jsonProblem = (text: string, error: Error): BatchProblem => {
-  const position = /position (\d+)/.exec(error.message)?.[1]
-  let where = ""
-  if (position !== undefined) {
-    const before = text.slice(0, Number(position))
-    where = `line ${before.split("\n").length}, column ${before.length - before.lastIndexOf("\n")}`
-  }
-  return { code: "json-invalid", file: "batch.json", path: where, problem: `is not valid JSON: ${error.message}`, expected: "a JSON object" , fatal: true }
 }
 
 /** Listed paths that are not in the batch, checked even when batch.json has other problems. */
@@ -116,33 +89,31 @@ interface ValidatedBatch {
   readonly problems: ReadonlyArray<BatchProblem>
 }
 
-const validateFolder = (root: string, institutionOverride: string | undefined, institutionSource: string) =>
+type SubmitLimits = ManifestLimits & { readonly maxBatchFieldsBytes: number }
+
+const validateFolder = (root: string, institutionOverride: string | undefined, institutionSource: string, limits: SubmitLimits) =>
   Effect.promise(async (): Promise<ValidatedBatch | { problems: ReadonlyArray<BatchProblem> }> => {
     const problems: Array<BatchProblem> = []
-    const manifestPath = join(root, "batch.json")
-    let raw: string
-    try {
-      raw = readFileSync(manifestPath, "utf8")
-    } catch (e) {
-      return { problems: [{ code: "manifest-unreadable", file: "batch.json", path: "", problem: `cannot be read: ${(e as Error).message}`, expected: "a readable batch.json", fatal: true }] }
-    }
-    let json: unknown
-    try {
-      json = JSON.parse(raw.replace(/^\uFEFF/, ""))
-    } catch (e) {
-      return { problems: [jsonProblem(raw, e as Error)] }
-    }
+    const read = readManifest(root, limits)
+    if ("problems" in read) return { problems: read.problems }
+    const { raw, json } = read
+    const limitProblems = manifestLimitProblems(json, limits)
     const decoded = decodeAll(BatchManifest, json, "batch.json", knownFieldNames.batch)
-    if (Either.isLeft(decoded)) {
+    if (Either.isLeft(decoded) || limitProblems.some((p) => p.code === "batch-too-many-documents")) {
       // Report unknown document fields with the document-level list of known fields.
-      const schemaProblems = decoded.left.map((p) => (p.path.includes(".documents[") || p.path.includes(".defaults") ? { ...p, expected: p.expected.replace(knownFieldNames.batch.join(", "), knownFieldNames.document.join(", ")) } : p))
-      return { problems: [...schemaProblems, ...missingPaths(root, json)] }
+      const schemaProblems = Either.isLeft(decoded) ? decoded.left.map((p) => (p.path.includes(".documents[") || p.path.includes(".defaults") ? { ...p, expected: p.expected.replace(knownFieldNames.batch.join(", "), knownFieldNames.document.join(", ")) } : p)) : []
+      return { problems: [...limitProblems, ...schemaProblems, ...(Either.isLeft(decoded) ? missingPaths(root, json) : [])] }
     }
+    problems.push(...limitProblems)
     const manifest = decoded.right
     if (institutionOverride !== undefined && institutionOverride !== manifest.institution) {
       problems.push({ code: "institution-mismatch", file: "batch.json", path: "$.institution", problem: `is "${manifest.institution}" but ${institutionSource} says "${institutionOverride}"`, expected: `"${institutionOverride}": a batch is submitted by the institution it belongs to`, fatal: true })
     }
-    const present = listFiles(root, problems).filter((p) => p !== "batch.json")
+    const present = listBatchFiles(root, problems).filter((p) => p !== "batch.json")
+    if (!manifest.documents && present.length > limits.maxBatchDocuments) {
+      problems.push({ code: "batch-too-many-documents", file: "batch.json", path: "", problem: `the batch has no documents list and holds ${present.length} files, each a document: over the ${limits.maxBatchDocuments} a batch may hold (ACERVO_MAX_BATCH_DOCUMENTS)`, expected: `at most ${limits.maxBatchDocuments} documents: split the batch into several`, fatal: true })
+      return { problems }
+    }
     const presentSet = new Set(present)
     const defaults: DocumentFields = manifest.defaults ?? {}
     const chosen: Array<{ path: string; id: string | undefined; fields: DocumentFields; at: string }> = []
@@ -219,6 +190,10 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
         if (unsafe) problems.push({ code: "xml-unsafe", file: c.path, path: "", problem: unsafe, expected: "XML without a DTD that declares entities", fatal: true })
       }
     }
+    const fieldsBytes = storedFieldsBytes(chosen.map((c) => c.fields))
+    if (fieldsBytes > limits.maxBatchFieldsBytes) {
+      problems.push({ code: "batch-fields-too-large", file: "batch.json", path: "$.defaults", problem: `the document fields of the batch come to ${byteSize(fieldsBytes)} once $.defaults is repeated for each of its ${chosen.length} documents, over the ${byteSize(limits.maxBatchFieldsBytes)} limit (ACERVO_MAX_BATCH_FIELDS_BYTES)`, expected: "less metadata per document (large metadata belongs in the documents' own files), or fewer documents per batch", fatal: true })
+    }
     const files: Array<NewFile> = chosen.map((c) => ({
       path: c.path,
       format: readerFor(c.path)?.format ?? null,
@@ -229,6 +204,18 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
     }))
     return { manifest, manifestJson: raw, institution: manifest.institution, files, allFiles, problems }
   })
+
+/** What the fields of these documents take in the catalog, where each file's row holds its own (defaults included). */
+const storedFieldsBytes = (fields: ReadonlyArray<DocumentFields>) => {
+  const sizes = new Map<DocumentFields, number>()
+  let total = 0
+  for (const f of fields) {
+    let size = sizes.get(f)
+    if (size === undefined) sizes.set(f, (size = Buffer.byteLength(canonicalJson(f))))
+    total += size
+  }
+  return total
+}
 
 const makeReadOnly = (dir: string) => {
   for (const name of readdirSync(dir)) {
@@ -309,6 +296,11 @@ export const submitBatch = (input: string, institutionOverride?: string, institu
       let root = given
       let bagInfo: BagInfo | undefined
       if (isBag(given)) {
+        // The bag's own checks walk its folders by name: names that cannot be read come first.
+        const nameProblems: Array<BatchProblem> = []
+        listBatchFiles(given, nameProblems)
+        const unreadable = nameProblems.filter((p) => p.code.startsWith("name-"))
+        if (unreadable.length > 0) return yield* new BatchRejected({ source: input, problems: unreadable })
         const bag = yield* Effect.promise(() => verifyBag(given))
         if (!existsSync(join(given, "data", "batch.json"))) {
           bag.problems.push({ code: "manifest-missing", file: "data/batch.json", path: "", problem: "is missing: the bag's payload is not an acervo batch", expected: "the batch folder (with batch.json) as the bag's data/", fatal: true })
@@ -317,7 +309,7 @@ export const submitBatch = (input: string, institutionOverride?: string, institu
         bagInfo = bag.info
         root = join(given, "data")
       }
-      const validated = yield* validateFolder(root, institutionOverride, institutionSource)
+      const validated = yield* validateFolder(root, institutionOverride, institutionSource, settings)
       if (!("manifest" in validated)) return yield* new BatchRejected({ source: input, problems: validated.problems })
       const problems = [...validated.problems]
       const contentSha256 = sha256Hex(canonicalJson([...validated.allFiles].sort((a, b) => (a.path < b.path ? -1 : 1))))

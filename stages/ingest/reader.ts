@@ -29,6 +29,8 @@ export interface ReaderLimits {
   readonly maxDocumentBytes: number
   /** Deepest element nesting accepted in XML formats. */
   readonly maxDepth: number
+  /** Deepest nesting of objects and arrays in a JSONL line (default DEFAULT_MAX_JSON_DEPTH). */
+  readonly maxJsonDepth?: number
 }
 
 export type IngestItem =

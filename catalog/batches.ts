@@ -116,8 +116,12 @@ export class Batches extends Effect.Service<Batches>()("acervo/catalog/Batches",
         Effect.mapError(fail("looking up a batch"))
       )
 
-    /** Registers a batch and its files, and records it in the ledger, in one transaction; returns its sequence number. */
-    const registerBatch = (batch: NewBatch) =>
+    /**
+     * Registers a batch and its files, and records it in the ledger, in one transaction; returns its
+     * sequence number. `publish` runs last inside the transaction, holding the write lock, so that
+     * what it does (putting the stored copy in place) happens exactly when the rows do.
+     */
+    const registerBatch = (batch: NewBatch, publish: Effect.Effect<void> = Effect.void) =>
       sql
         .withTransaction(
           Effect.gen(function* () {
@@ -153,6 +157,7 @@ export class Batches extends Effect.Service<Batches>()("acervo/catalog/Batches",
               files: batch.files.length,
               ...(batch.bagInfo ? { bag: batch.bagInfo.fields } : {})
             })
+            yield* publish
             return seq
           })
         )

@@ -1,7 +1,6 @@
 import { Effect, Either } from "effect"
-import { randomBytes } from "node:crypto"
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, chmodSync, copyFileSync, statSync } from "node:fs"
-import { dirname, join } from "node:path"
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs"
+import { join } from "node:path"
 import { pipeline } from "node:stream/promises"
 import { Writable } from "node:stream"
 import { createGunzip } from "node:zlib"
@@ -20,6 +19,7 @@ import { decodeAll } from "../../domain/problems.ts"
 import { BatchManifest, knownFieldNames, type DocumentFields } from "../../domain/batch-schema.ts"
 import { IGNORED_NAMES, listBatchFiles } from "./batch-files.ts"
 import { byteSize, manifestLimitProblems, readManifest, type ManifestLimits } from "./manifest-file.ts"
+import { cleanAbandonedIntake, privateName, removeTree, storeAndRegister } from "./store.ts"
 
 export interface SubmitResult {
   readonly status: "registered" | "already-registered"
@@ -217,38 +217,6 @@ const storedFieldsBytes = (fields: ReadonlyArray<DocumentFields>) => {
   return total
 }
 
-const makeReadOnly = (dir: string) => {
-  for (const name of readdirSync(dir)) {
-    const full = join(dir, name)
-    if (statSync(full).isDirectory()) makeReadOnly(full)
-    else chmodSync(full, 0o444)
-  }
-  chmodSync(dir, 0o555)
-}
-
-/** Copies the batch into the content-addressed store; a half copy is never visible under its name. */
-const storeBatch = (root: string, home: string, sha: string, files: ReadonlyArray<{ path: string }>) =>
-  Effect.sync(() => {
-    const store = join(home, "batches")
-    const final = join(store, sha)
-    if (existsSync(final)) return final
-    mkdirSync(store, { recursive: true })
-    const incoming = join(store, `.incoming-${randomBytes(6).toString("hex")}`)
-    try {
-      for (const f of files) {
-        const target = join(incoming, f.path)
-        mkdirSync(dirname(target), { recursive: true })
-        copyFileSync(join(root, f.path), target)
-      }
-      makeReadOnly(incoming)
-      renameSync(incoming, final)
-    } catch (e) {
-      rmSync(incoming, { recursive: true, force: true })
-      throw e
-    }
-    return final
-  })
-
 const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
     const settings = yield* Settings
@@ -266,7 +234,7 @@ const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.E
     }
     return yield* Effect.acquireUseRelease(
       Effect.sync(() => {
-        const staging = join(settings.home, "staging", randomBytes(8).toString("hex"))
+        const staging = join(settings.home, "staging", privateName())
         mkdirSync(staging, { recursive: true })
         return staging
       }),
@@ -279,7 +247,7 @@ const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.E
           }
           return yield* use(root)
         }),
-      (staging) => Effect.sync(() => rmSync(staging, { recursive: true, force: true }))
+      (staging) => Effect.sync(() => removeTree(staging))
     )
   })
 
@@ -289,7 +257,7 @@ const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.E
  * server's token); `institutionSource` names where it came from in the problem.
  */
 export const submitBatch = (input: string, institutionOverride?: string, institutionSource = "--institution") =>
-  withStagedInput(input, (given) =>
+  Effect.zipRight(Effect.flatMap(Settings, (s) => cleanAbandonedIntake(s.home)), withStagedInput(input, (given) =>
     Effect.gen(function* () {
       const settings = yield* Settings
       const catalog = yield* Batches
@@ -324,19 +292,25 @@ export const submitBatch = (input: string, institutionOverride?: string, institu
       if (existing) {
         return { status: "already-registered", institution: existing.institution, batchId: existing.batch_id, contentSha256, documents: validated.files.length, warnings } satisfies SubmitResult
       }
-      const storedPath = yield* storeBatch(root, settings.home, contentSha256, validated.allFiles)
-      yield* catalog.registerBatch({
-        institution: validated.institution,
-        batchId,
-        contentSha256,
-        title: validated.manifest.title,
-        collection: validated.manifest.collection,
-        manifestJson: validated.manifestJson,
-        storedPath,
-        submittedAt: yield* nowIso,
-        files: validated.files,
-        bagInfo
-      })
-      return { status: "registered", institution: validated.institution, batchId, contentSha256, documents: validated.files.length, warnings } satisfies SubmitResult
+      const submittedAt = yield* nowIso
+      const registered = yield* storeAndRegister(root, settings.home, contentSha256, validated.allFiles, (storedPath, publish) =>
+        catalog.registerBatch({
+          institution: validated.institution,
+          batchId,
+          contentSha256,
+          title: validated.manifest.title,
+          collection: validated.manifest.collection,
+          manifestJson: validated.manifestJson,
+          storedPath,
+          submittedAt,
+          files: validated.files,
+          bagInfo
+        }, publish)
+      ).pipe(
+        Effect.as(true),
+        // Another submit of the same content registered it first: the same outcome as arriving second.
+        Effect.catchTag("CatalogError", (e) => Effect.flatMap(catalog.findBatchByContent(contentSha256), (row) => (row ? Effect.succeed(false) : Effect.fail(e))))
+      )
+      return { status: registered ? "registered" : "already-registered", institution: validated.institution, batchId, contentSha256, documents: validated.files.length, warnings } satisfies SubmitResult
     })
-  )
+  ))

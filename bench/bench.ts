@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --mb N] [--dedup-mb N] [--uploads N --upload-mb N] [--langid-only | --dedup-only | --serve-only]`: generates a corpus of N MB (default 200) from the real sample texts,
+ * `npm run bench [-- --mb N] [--dedup-mb N] [--uploads N --upload-mb N] [--langid-only | --dedup-only | --serve-only | --intake-only [--cli PATH] [--over-mb N]]`: generates a corpus of N MB (default 200) from the real sample texts,
  * submits it, runs every stage and the release, and prints MB/s per stage and end to end, CPU time
  * and peak RSS. Figures from a shared 2-core machine are noisy: compare ratios within one run.
  */
@@ -23,6 +23,7 @@ import { processPending } from "../pipeline/run.ts"
 import { table } from "../pipeline/status.ts"
 import { benchDedup } from "./dedup-bench.ts"
 import { benchServe } from "./serve-bench.ts"
+import { benchIntake } from "./intake-bench.ts"
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -252,6 +253,13 @@ const main = async () => {
   if (process.argv.includes("--serve-only")) {
     clearInterval(sampler)
     await benchServe(work, uploads, uploadMb)
+    return
+  }
+  if (process.argv.includes("--intake-only")) {
+    clearInterval(sampler)
+    const other = process.argv.indexOf("--cli")
+    const over = process.argv.indexOf("--over-mb")
+    await benchIntake(work, other >= 0 ? process.argv[other + 1] : undefined, over >= 0 ? Number(process.argv[over + 1]) : undefined)
     return
   }
   if (process.argv.includes("--dedup-only")) {

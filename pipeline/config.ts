@@ -36,6 +36,8 @@ export interface AcervoSettings {
   readonly maxFieldChars: number
   /** Largest total of the document fields a batch registers: each file's defaults and own fields, as the catalog stores them. */
   readonly maxBatchFieldsBytes: number
+  /** Largest set of fields one document carries from batch.json (defaults and its own entry), which every record read from it repeats. */
+  readonly maxDocumentFieldsBytes: number
   /** Worker threads for the pure stages; 0 runs them on the main thread. */
   readonly workers: number
   /** Fixed clock for reproducible rebuilds (seconds since the epoch), as in reproducible-builds.org. */
@@ -73,6 +75,7 @@ export const settingsConfig: Config.Config<AcervoSettings> = Config.all({
   maxTitleChars: integerSetting("ACERVO_MAX_TITLE_CHARS", 1000, { min: 16 }, "longest title or collection in batch.json, in characters"),
   maxFieldChars: integerSetting("ACERVO_MAX_FIELD_CHARS", 10_000, { min: 16 }, "longest of any other string in batch.json (metadata included), in characters"),
   maxBatchFieldsBytes: integerSetting("ACERVO_MAX_BATCH_FIELDS_BYTES", 64 * 1024 * 1024, { min: 1024 }, "largest total of the document fields a batch registers (defaults repeated for every file), in bytes"),
+  maxDocumentFieldsBytes: integerSetting("ACERVO_MAX_DOCUMENT_FIELDS_BYTES", 16 * 1024, { min: 1024 }, "largest set of fields one document carries from batch.json (defaults and its own entry), in bytes: every record read from it, each JSONL line included, repeats them"),
   workers: integerSetting("ACERVO_WORKERS", availableParallelism(), { min: 0, max: 256 }, "worker threads for the pure stages (default: the machine's cores; 0: none, all on the main thread)"),
   sourceDateEpoch: Config.option(Config.integer("SOURCE_DATE_EPOCH"))
 })

@@ -89,7 +89,7 @@ interface ValidatedBatch {
   readonly problems: ReadonlyArray<BatchProblem>
 }
 
-type SubmitLimits = ManifestLimits & { readonly maxBatchFieldsBytes: number }
+type SubmitLimits = ManifestLimits & { readonly maxBatchFieldsBytes: number; readonly maxDocumentFieldsBytes: number }
 
 const validateFolder = (root: string, institutionOverride: string | undefined, institutionSource: string, limits: SubmitLimits) =>
   Effect.promise(async (): Promise<ValidatedBatch | { problems: ReadonlyArray<BatchProblem> }> => {
@@ -163,7 +163,7 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
       if (reader.format === "jsonl") continue
       if (!doc.fields.license) {
         problems.push({ code: "license-missing", file: "batch.json", path: `${doc.at}.license`, problem: `${doc.path} has no licence; it will be excluded (fail closed)`, expected: "an SPDX licence here or in $.defaults.license", fatal: false })
-      } else {
+      } else if (doc.fields.license.length <= limits.maxLicenseChars) {
         const resolution = resolveLicense(doc.fields.license, defaultRegistry)
         if (resolution._tag !== "Resolved") {
           problems.push({ code: "license-unresolved", file: "batch.json", path: `${doc.at}.license`, problem: `${doc.path}: licence "${doc.fields.license}" is ${resolution._tag === "Invalid" ? "not a valid SPDX expression" : `unknown (${resolution.ids.join(", ")})`}; it will be excluded`, expected: "an SPDX identifier such as CC-BY-4.0, or a LicenseRef- from the registry", fatal: false })
@@ -190,8 +190,16 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
         if (unsafe) problems.push({ code: "xml-unsafe", file: c.path, path: "", problem: unsafe, expected: "XML without a DTD that declares entities", fatal: true })
       }
     }
-    const fieldsBytes = storedFieldsBytes(chosen.map((c) => c.fields))
-    if (fieldsBytes > limits.maxBatchFieldsBytes) {
+    // Past a limit of batch.json already, the sizes would only repeat it.
+    const fieldSizes = limitProblems.length > 0 ? { each: [], total: 0 } : storedFieldsBytes(chosen.map((c) => c.fields))
+    // Without a documents list every document has the defaults: one problem at $.defaults says it.
+    const oversized = chosen.flatMap((c, i) => (fieldSizes.each[i]! > limits.maxDocumentFieldsBytes && (c.at !== "$.defaults" || i === 0) ? [{ c, size: fieldSizes.each[i]! }] : []))
+    for (const { c, size } of oversized.slice(0, 20)) {
+      problems.push({ code: "document-fields-too-large", file: "batch.json", path: c.at, problem: `${c.at === "$.defaults" ? "the defaults every document carries" : `${c.path}: its fields (the defaults and its entry)`} come to ${byteSize(size)}, over the ${byteSize(limits.maxDocumentFieldsBytes)} a document may carry (ACERVO_MAX_DOCUMENT_FIELDS_BYTES); every record read from it would repeat them`, expected: "less metadata per document: large metadata belongs in the documents' own files", fatal: true })
+    }
+    if (oversized.length > 20) problems.push({ code: "document-fields-too-large", file: "batch.json", path: "", problem: `and ${oversized.length - 20} more documents like the ones above`, expected: "each fixed the same way", fatal: true })
+    const fieldsBytes = fieldSizes.total
+    if (oversized.length === 0 && fieldsBytes > limits.maxBatchFieldsBytes) {
       problems.push({ code: "batch-fields-too-large", file: "batch.json", path: "$.defaults", problem: `the document fields of the batch come to ${byteSize(fieldsBytes)} once $.defaults is repeated for each of its ${chosen.length} documents, over the ${byteSize(limits.maxBatchFieldsBytes)} limit (ACERVO_MAX_BATCH_FIELDS_BYTES)`, expected: "less metadata per document (large metadata belongs in the documents' own files), or fewer documents per batch", fatal: true })
     }
     const files: Array<NewFile> = chosen.map((c) => ({
@@ -205,16 +213,15 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
     return { manifest, manifestJson: raw, institution: manifest.institution, files, allFiles, problems }
   })
 
-/** What the fields of these documents take in the catalog, where each file's row holds its own (defaults included). */
+/** What the fields of these documents take in the catalog, each and in all, where each file's row holds its own (defaults included). */
 const storedFieldsBytes = (fields: ReadonlyArray<DocumentFields>) => {
   const sizes = new Map<DocumentFields, number>()
-  let total = 0
-  for (const f of fields) {
+  const each = fields.map((f) => {
     let size = sizes.get(f)
     if (size === undefined) sizes.set(f, (size = Buffer.byteLength(canonicalJson(f))))
-    total += size
-  }
-  return total
+    return size
+  })
+  return { each, total: each.reduce((a, b) => a + b, 0) }
 }
 
 const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.Effect<A, E, R>) =>

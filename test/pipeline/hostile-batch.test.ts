@@ -201,6 +201,10 @@ describe("an ambiguous batch.json", () => {
     await expectRefused(batchFolder(manifest({ documents: [{ path: "a.txt", id: long(257) }] })), [["value-too-long", "$.documents[0].id"]])
     await expectRefused(batchFolder(manifest({ documents: [{ path: "a.txt", id: "a" }, { path: "b.txt", id: "b" }, { path: "c.txt", id: "c" }] }), { "a.txt": "uno", "b.txt": "dos", "c.txt": "tres" }), [["batch-too-many-documents", "$.documents"]], { maxBatchDocuments: 2 })
     await expectRefused(batchFolder(manifest(), { "a.txt": "uno", "b.txt": "dos", "c.txt": "tres" }), [["batch-too-many-documents", ""]], { maxBatchDocuments: 2 })
+    const metadata = { a: long(7000), b: long(7000), c: long(7000) }
+    problems = await expectRefused(batchFolder(manifest({ documents: [{ path: "a.txt", id: "a" }, { path: "b.txt", id: "b", metadata }] }), { "a.txt": "uno", "b.txt": "dos" }), [["document-fields-too-large", "$.documents[1]"]])
+    expect(problems[0]!.problem).toContain("ACERVO_MAX_DOCUMENT_FIELDS_BYTES")
+    await expectRefused(batchFolder(manifest({}, { metadata }), { "a.txt": "uno", "b.txt": "dos", "c.txt": "tres" }), [["document-fields-too-large", "$.defaults"]])
     // defaults repeated for every file is what the catalog stores.
     await expectRefused(batchFolder(manifest({}, { metadata: { nota: long(900) } }), { "a.txt": "uno", "b.txt": "dos", "c.txt": "tres" }), [["batch-fields-too-large", "$.defaults"]], { maxBatchFieldsBytes: 3000 })
     await expectRegistered(batchFolder(manifest({}, { metadata: { nota: long(900) } }), { "a.txt": "uno", "b.txt": "dos" }), { maxBatchFieldsBytes: 3000 })

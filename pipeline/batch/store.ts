@@ -10,12 +10,13 @@ import { processAlive } from "../run-lock.ts"
  * uses), makes it read-only, and renames it to its content hash inside the catalog transaction
  * that registers it, after the rows are written and before the commit: the rows' write lock
  * keeps every other submit out meanwhile. Whatever fails, the copy and the stored folder go
- * again. A process killed
+ * again. A process killed:
  * - while copying leaves an `.incoming-<pid>-…` folder, removed by the next submit or run once
  *   that pid is gone;
  * - between the rename and the commit leaves `<sha256>/` with no catalog row: the next submit
  *   of the same content, holding the write lock, sees it is nobody's and puts its own copy in
  *   its place.
+ *
  * Staging folders of archives (`<home>/staging/<pid>-<random>`) are cleaned the same way.
  */
 

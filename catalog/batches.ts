@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
 import { join } from "node:path"
-import { DocumentFields } from "../domain/batch-schema.ts"
+import { StoredDocumentFields, type DocumentFields } from "../domain/batch-schema.ts"
 import { canonicalJson } from "../domain/hashing.ts"
 import type { FileToRead } from "../stages/ingest/reader.ts"
 import { Ledger } from "./ledger.ts"
@@ -64,7 +64,7 @@ const PendingFileRow = Schema.Struct({
   sha256: Schema.String,
   bytes: Schema.Number,
   document_id: Schema.NullOr(Schema.String),
-  fields_json: Schema.parseJson(DocumentFields),
+  fields_json: Schema.parseJson(StoredDocumentFields),
   done_units: Schema.Number
 })
 
@@ -116,8 +116,12 @@ export class Batches extends Effect.Service<Batches>()("acervo/catalog/Batches",
         Effect.mapError(fail("looking up a batch"))
       )
 
-    /** Registers a batch and its files, and records it in the ledger, in one transaction; returns its sequence number. */
-    const registerBatch = (batch: NewBatch) =>
+    /**
+     * Registers a batch and its files, and records it in the ledger, in one transaction; returns its
+     * sequence number. `publish` runs last inside the transaction, holding the write lock, so that
+     * what it does (putting the stored copy in place) happens exactly when the rows do.
+     */
+    const registerBatch = (batch: NewBatch, publish: Effect.Effect<void> = Effect.void) =>
       sql
         .withTransaction(
           Effect.gen(function* () {
@@ -153,6 +157,7 @@ export class Batches extends Effect.Service<Batches>()("acervo/catalog/Batches",
               files: batch.files.length,
               ...(batch.bagInfo ? { bag: batch.bagInfo.fields } : {})
             })
+            yield* publish
             return seq
           })
         )

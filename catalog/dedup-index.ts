@@ -1,6 +1,6 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Layer, Schema } from "effect"
-import { DocumentFields } from "../domain/batch-schema.ts"
+import { StoredDocumentFields } from "../domain/batch-schema.ts"
 import { DedupIndex, DedupIndexError, type StoredSurvivor } from "../stages/dedup/dedup-index.ts"
 import { noiseOf } from "../stages/dedup/survivor.ts"
 import { inPages } from "./sql-pages.ts"
@@ -16,7 +16,7 @@ const SurvivorRow = Schema.Struct({
   institution: Schema.String,
   path: Schema.String,
   line: Schema.Number,
-  fields_json: Schema.parseJson(DocumentFields),
+  fields_json: Schema.parseJson(StoredDocumentFields),
   quality_json: Schema.NullOr(Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.Unknown }))),
   dedup_key: Schema.String
 })

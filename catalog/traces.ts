@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
-import { DocumentFields } from "../domain/batch-schema.ts"
+import { StoredDocumentFields } from "../domain/batch-schema.ts"
 import { fail, rowsOf } from "./rows.ts"
 
 /** A record with its batch, as `audit trace` starts from it. */
@@ -17,7 +17,7 @@ export const TracedRow = Schema.Struct({
   license: Schema.NullOr(Schema.String),
   license_use: Schema.NullOr(Schema.String),
   attribution: Schema.NullOr(Schema.Number),
-  fields_json: Schema.parseJson(DocumentFields),
+  fields_json: Schema.parseJson(StoredDocumentFields),
   duplicate_of: Schema.NullOr(Schema.String),
   run_id: Schema.Number,
   institution: Schema.String,

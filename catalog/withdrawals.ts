@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
-import { DocumentFields } from "../domain/batch-schema.ts"
+import { StoredDocumentFields } from "../domain/batch-schema.ts"
 import type { GateResult } from "../domain/document.ts"
 import { CountRow, fail, firstRowOf, transactionOf } from "./rows.ts"
 
@@ -20,7 +20,7 @@ export const WithdrawalRow = Schema.Struct({
   duplicate_of: Schema.NullOr(Schema.String),
   text_sha256: Schema.NullOr(Schema.String),
   dedup_key: Schema.NullOr(Schema.String),
-  fields_json: Schema.parseJson(DocumentFields),
+  fields_json: Schema.parseJson(StoredDocumentFields),
   raw_bytes: Schema.Number,
   encoding: Schema.NullOr(Schema.String),
   lang: Schema.NullOr(Schema.String),
@@ -78,6 +78,14 @@ export class Withdrawals extends Effect.Service<Withdrawals>()("acervo/catalog/W
     const repointCopies = (from: string, to: string) =>
       sql`UPDATE documents SET duplicate_of = ${to} WHERE duplicate_of = ${from} AND record_id <> ${to}`.pipe(Effect.asVoid, Effect.mapError(fail("re-electing a survivor")))
 
+    /** How many of a batch's files are still pending. */
+    const pendingFiles = (batchSeq: number) =>
+      sql`SELECT count(*) AS n FROM files WHERE batch_seq = ${batchSeq} AND status = 'pending'`.pipe(
+        Effect.flatMap(firstRowOf(CountRow)),
+        Effect.map((row) => row?.n ?? 0),
+        Effect.mapError(fail("counting pending files"))
+      )
+
     /** Marks a batch's pending files done, so no later run reads them; returns how many there were. */
     const closePendingFiles = (batchSeq: number) =>
       Effect.gen(function* () {
@@ -94,6 +102,7 @@ export class Withdrawals extends Effect.Service<Withdrawals>()("acervo/catalog/W
       reinstate,
       repointCopies,
       closePendingFiles,
+      pendingFiles,
       transaction: transactionOf(sql, "withdrawing")
     } as const
   })

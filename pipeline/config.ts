@@ -2,6 +2,7 @@ import { Config, Context, Effect, Layer, Option } from "effect"
 import { availableParallelism } from "node:os"
 import { integerSetting, listSetting } from "../domain/config.ts"
 import { canonicalJson, sha256Hex } from "../domain/hashing.ts"
+import { DEFAULT_MAX_JSON_DEPTH } from "../domain/json-shape.ts"
 import { stages } from "../stages/index.ts"
 import type { AnyStage, Stage } from "../stages/stage.ts"
 
@@ -26,6 +27,22 @@ export interface AcervoSettings {
   readonly maxArchiveRatio: number
   /** Deepest XML element nesting accepted; deeper files are refused as unsafe. */
   readonly maxXmlDepth: number
+  /** Largest batch.json accepted, checked before it is read. */
+  readonly maxBatchJsonBytes: number
+  /** Most documents one batch may list (or hold, without a `documents` list). */
+  readonly maxBatchDocuments: number
+  /** Deepest nesting of objects and arrays in batch.json and in a JSONL line. */
+  readonly maxJsonDepth: number
+  /** Longest SPDX licence expression accepted in batch.json. */
+  readonly maxLicenseChars: number
+  /** Longest batch or document `title` and `collection`. */
+  readonly maxTitleChars: number
+  /** Longest of any other string in batch.json, `metadata` included. */
+  readonly maxFieldChars: number
+  /** Largest total of the document fields a batch registers: each file's defaults and own fields, as the catalog stores them. */
+  readonly maxBatchFieldsBytes: number
+  /** Largest set of fields one document carries from batch.json (defaults and its own entry), which every record read from it repeats. */
+  readonly maxDocumentFieldsBytes: number
   /** Worker threads for the pure stages; 0 runs them on the main thread when there is no document timeout. */
   readonly workers: number
   /**
@@ -68,6 +85,14 @@ export const settingsConfig: Config.Config<AcervoSettings> = Config.all({
     Config.withDefault(256),
     Config.withDescription("deepest XML nesting accepted")
   ),
+  maxBatchJsonBytes: integerSetting("ACERVO_MAX_BATCH_JSON_BYTES", 16 * 1024 * 1024, { min: 1024 }, "largest batch.json accepted, in bytes (checked before it is read)"),
+  maxBatchDocuments: integerSetting("ACERVO_MAX_BATCH_DOCUMENTS", 100_000, { min: 1 }, "most documents one batch may list, or hold without a documents list"),
+  maxJsonDepth: integerSetting("ACERVO_MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH, { min: 2, max: 10_000 }, "deepest nesting of objects and arrays in batch.json and in a JSONL line"),
+  maxLicenseChars: integerSetting("ACERVO_MAX_LICENSE_CHARS", 1000, { min: 16 }, "longest SPDX licence expression accepted in batch.json, in characters"),
+  maxTitleChars: integerSetting("ACERVO_MAX_TITLE_CHARS", 1000, { min: 16 }, "longest title or collection in batch.json, in characters"),
+  maxFieldChars: integerSetting("ACERVO_MAX_FIELD_CHARS", 10_000, { min: 16 }, "longest of any other string in batch.json (metadata included), in characters"),
+  maxBatchFieldsBytes: integerSetting("ACERVO_MAX_BATCH_FIELDS_BYTES", 64 * 1024 * 1024, { min: 1024 }, "largest total of the document fields a batch registers (defaults repeated for every file), in bytes"),
+  maxDocumentFieldsBytes: integerSetting("ACERVO_MAX_DOCUMENT_FIELDS_BYTES", 16 * 1024, { min: 1024 }, "largest set of fields one document carries from batch.json (defaults and its own entry), in bytes: every record read from it, each JSONL line included, repeats them"),
   workers: integerSetting("ACERVO_WORKERS", availableParallelism(), { min: 0, max: 256 }, "worker threads for the pure stages (default: the machine's cores; 0: one, or none and all on the main thread when ACERVO_DOCUMENT_TIMEOUT_SECONDS is 0)"),
   documentTimeoutSeconds: Config.number("ACERVO_DOCUMENT_TIMEOUT_SECONDS").pipe(
     Config.withDefault(60),
@@ -102,6 +127,7 @@ export const configSha256 = (s: AcervoSettings, stageConfigs: ReadonlyArray<unkn
       shardMaxBytes: s.shardMaxBytes,
       shardFormats: s.shardFormats,
       maxDocumentBytes: s.maxDocumentBytes,
+      maxJsonDepth: s.maxJsonDepth,
       profiles: s.profiles,
       stages: Object.fromEntries(stages.map((stage, i) => [stage.name, stageConfigs[i]]))
     })

@@ -3,7 +3,8 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs"
 import { join } from "node:path"
 import { RunLocked } from "./errors.ts"
 
-const alive = (pid: number) => {
+/** Whether a process with this pid exists (one we may not signal counts). */
+export const processAlive = (pid: number) => {
   try {
     process.kill(pid, 0)
     return true
@@ -32,7 +33,7 @@ export const withRunLock = <A, E, R>(home: string, effect: Effect.Effect<A, E, R
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== "EEXIST") return Effect.die(e)
           const owner = Number(readFileSync(path, "utf8").trim())
-          if (Number.isInteger(owner) && owner > 0 && alive(owner) && owner !== process.pid) {
+          if (Number.isInteger(owner) && owner > 0 && processAlive(owner) && owner !== process.pid) {
             return Effect.fail(
               new RunLocked({
                 message: `another acervo run (pid ${owner}) is working on ${home} (\`acervo serve\` takes the same lock for its background runs); wait for it to finish`

@@ -26,6 +26,8 @@ export interface WithdrawalResult {
   readonly withdrawn: number
   readonly reelected: ReadonlyArray<{ readonly withdrawn: string; readonly survivor: string }>
   readonly pendingFilesClosed: number
+  /** The target was withdrawn before: nothing changed and nothing was recorded. */
+  readonly alreadyWithdrawn: boolean
 }
 
 const fail = (operation: string) => (cause: unknown) => new CatalogError({ operation, cause })
@@ -63,6 +65,10 @@ export const withdraw = (target: WithdrawalTarget, reason: string) =>
       targetRows = [row]
     }
     const rows = targetRows.filter((r) => r.stage !== "withdraw")
+    // Already in full effect (a withdrawal run again, e.g. after it was killed once it had committed): nothing to record twice.
+    if (rows.length === 0 && targetRows.length > 0 && (batchSeq === undefined || (yield* withdrawals.pendingFiles(batchSeq)) === 0)) {
+      return { withdrawn: 0, reelected: [], pendingFilesClosed: 0, alreadyWithdrawn: true } satisfies WithdrawalResult
+    }
     const withdrawnIds = new Set(rows.map((r) => r.record_id))
     const params = minHashParams(dedupSettings)
     const compare = compareSurvivors(dedupSettings)
@@ -109,7 +115,7 @@ export const withdraw = (target: WithdrawalTarget, reason: string) =>
             records_sha256: sha256Hex([...withdrawnIds].sort().join("\n")),
             reelected: reelected.length
           })
-          return { withdrawn: rows.length, reelected, pendingFilesClosed } satisfies WithdrawalResult
+          return { withdrawn: rows.length, reelected, pendingFilesClosed, alreadyWithdrawn: false } satisfies WithdrawalResult
         })
       )
       .pipe(Effect.mapError((e) => (e instanceof CatalogError ? e : fail("withdrawing")(e))))

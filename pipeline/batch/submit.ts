@@ -1,7 +1,6 @@
 import { Effect, Either } from "effect"
-import { randomBytes } from "node:crypto"
-import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, chmodSync, copyFileSync, statSync } from "node:fs"
-import { dirname, join, relative, sep } from "node:path"
+import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from "node:fs"
+import { join } from "node:path"
 import { pipeline } from "node:stream/promises"
 import { Writable } from "node:stream"
 import { createGunzip } from "node:zlib"
@@ -20,6 +19,9 @@ import { isBag, verifyBag, type BagInfo } from "./bagit.ts"
 import { xmlProblems } from "./xml-check.ts"
 import { decodeAll } from "../../domain/problems.ts"
 import { BatchManifest, knownFieldNames, type DocumentFields } from "../../domain/batch-schema.ts"
+import { IGNORED_NAMES, listBatchFiles } from "./batch-files.ts"
+import { byteSize, manifestLimitProblems, readManifest, type ManifestLimits } from "./manifest-file.ts"
+import { cleanAbandonedIntake, privateName, removeTree, storeAndRegister } from "./store.ts"
 
 export interface SubmitResult {
   readonly status: "registered" | "already-registered"
@@ -32,26 +34,7 @@ export interface SubmitResult {
 
 const supportedExtensions = [...new Set(readers.flatMap((r) => r.extensions))].join(", ")
 
-const IGNORED = new Set([".DS_Store", "Thumbs.db", "__MACOSX"])
-
-/** Every regular file under `root`, as batch-relative paths with forward slashes, sorted. */
-const listFiles = (root: string, problems: Array<BatchProblem>): Array<string> => {
-  const out: Array<string> = []
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      if (IGNORED.has(name)) continue
-      const full = join(dir, name)
-      const rel = relative(root, full).split(sep).join("/")
-      const st = lstatSync(full)
-      if (st.isSymbolicLink()) {
-        problems.push({ code: "file-link", file: rel, path: "", problem: "is a symbolic link", expected: "plain files only; copy the file into the batch", fatal: true })
-      } else if (st.isDirectory()) walk(full)
-      else if (st.isFile()) out.push(rel)
-    }
-  }
-  walk(root)
-  return out
-}
+const IGNORED = IGNORED_NAMES
 
 /** Reads a gzip file through to the end, so a truncated one is refused at the door. */
 const gzipIntact = async (path: string): Promise<string | undefined> => {
@@ -69,16 +52,6 @@ const findBatchRoot = (dir: string): string | undefined => {
   const entries = readdirSync(dir).filter((n) => !IGNORED.has(n))
   if (entries.length === 1 && statSync(join(dir, entries[0]!)).isDirectory()) return findBatchRoot(join(dir, entries[0]!))
   return undefined
-}
-
-const jsonProblem = (text: string, error: Error): BatchProblem => {
-  const position = /position (\d+)/.exec(error.message)?.[1]
-  let where = ""
-  if (position !== undefined) {
-    const before = text.slice(0, Number(position))
-    where = `line ${before.split("\n").length}, column ${before.length - before.lastIndexOf("\n")}`
-  }
-  return { code: "json-invalid", file: "batch.json", path: where, problem: `is not valid JSON: ${error.message}`, expected: "a JSON object" , fatal: true }
 }
 
 /** Listed paths that are not in the batch, checked even when batch.json has other problems. */
@@ -106,33 +79,31 @@ interface ValidatedBatch {
   readonly problems: ReadonlyArray<BatchProblem>
 }
 
-const validateFolder = (root: string, institutionOverride: string | undefined, institutionSource: string) =>
+type SubmitLimits = ManifestLimits & { readonly maxBatchFieldsBytes: number; readonly maxDocumentFieldsBytes: number }
+
+const validateFolder = (root: string, institutionOverride: string | undefined, institutionSource: string, limits: SubmitLimits) =>
   Effect.promise(async (): Promise<ValidatedBatch | { problems: ReadonlyArray<BatchProblem> }> => {
     const problems: Array<BatchProblem> = []
-    const manifestPath = join(root, "batch.json")
-    let raw: string
-    try {
-      raw = readFileSync(manifestPath, "utf8")
-    } catch (e) {
-      return { problems: [{ code: "manifest-unreadable", file: "batch.json", path: "", problem: `cannot be read: ${(e as Error).message}`, expected: "a readable batch.json", fatal: true }] }
-    }
-    let json: unknown
-    try {
-      json = JSON.parse(raw.replace(/^\uFEFF/, ""))
-    } catch (e) {
-      return { problems: [jsonProblem(raw, e as Error)] }
-    }
+    const read = readManifest(root, limits)
+    if ("problems" in read) return { problems: read.problems }
+    const { raw, json } = read
+    const limitProblems = manifestLimitProblems(json, limits)
     const decoded = decodeAll(BatchManifest, json, "batch.json", knownFieldNames.batch)
-    if (Either.isLeft(decoded)) {
+    if (Either.isLeft(decoded) || limitProblems.some((p) => p.code === "batch-too-many-documents")) {
       // Report unknown document fields with the document-level list of known fields.
-      const schemaProblems = decoded.left.map((p) => (p.path.includes(".documents[") || p.path.includes(".defaults") ? { ...p, expected: p.expected.replace(knownFieldNames.batch.join(", "), knownFieldNames.document.join(", ")) } : p))
-      return { problems: [...schemaProblems, ...missingPaths(root, json)] }
+      const schemaProblems = Either.isLeft(decoded) ? decoded.left.map((p) => (p.path.includes(".documents[") || p.path.includes(".defaults") ? { ...p, expected: p.expected.replace(knownFieldNames.batch.join(", "), knownFieldNames.document.join(", ")) } : p)) : []
+      return { problems: [...limitProblems, ...schemaProblems, ...(Either.isLeft(decoded) ? missingPaths(root, json) : [])] }
     }
+    problems.push(...limitProblems)
     const manifest = decoded.right
     if (institutionOverride !== undefined && institutionOverride !== manifest.institution) {
       problems.push({ code: "institution-mismatch", file: "batch.json", path: "$.institution", problem: `is "${manifest.institution}" but ${institutionSource} says "${institutionOverride}"`, expected: `"${institutionOverride}": a batch is submitted by the institution it belongs to`, fatal: true })
     }
-    const present = listFiles(root, problems).filter((p) => p !== "batch.json")
+    const present = listBatchFiles(root, problems).filter((p) => p !== "batch.json")
+    if (!manifest.documents && present.length > limits.maxBatchDocuments) {
+      problems.push({ code: "batch-too-many-documents", file: "batch.json", path: "", problem: `the batch has no documents list and holds ${present.length} files, each a document: over the ${limits.maxBatchDocuments} a batch may hold (ACERVO_MAX_BATCH_DOCUMENTS)`, expected: `at most ${limits.maxBatchDocuments} documents: split the batch into several`, fatal: true })
+      return { problems }
+    }
     const presentSet = new Set(present)
     const defaults: DocumentFields = manifest.defaults ?? {}
     const chosen: Array<{ path: string; id: string | undefined; fields: DocumentFields; at: string }> = []
@@ -183,7 +154,7 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
       if (reader.format === "jsonl") continue
       if (!doc.fields.license) {
         problems.push({ code: "license-missing", file: "batch.json", path: `${doc.at}.license`, problem: `${doc.path} has no licence; it will be excluded (fail closed)`, expected: "an SPDX licence here or in $.defaults.license", fatal: false })
-      } else {
+      } else if (doc.fields.license.length <= limits.maxLicenseChars) {
         const resolution = resolveLicense(doc.fields.license, defaultRegistry)
         if (resolution._tag !== "Resolved") {
           problems.push({ code: "license-unresolved", file: "batch.json", path: `${doc.at}.license`, problem: `${doc.path}: licence "${doc.fields.license}" is ${resolution._tag === "Invalid" ? "not a valid SPDX expression" : `unknown (${resolution.ids.join(", ")})`}; it will be excluded`, expected: "an SPDX identifier such as CC-BY-4.0, or a LicenseRef- from the registry", fatal: false })
@@ -204,6 +175,18 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
         if (damage) problems.push({ code: "gzip-damaged", file: path, path: "", problem: `gzip data is damaged or truncated (${damage})`, expected: "a complete .gz file; compress it again", fatal: true })
       }
     }
+    // Past a limit of batch.json already, the sizes would only repeat it.
+    const fieldSizes = limitProblems.length > 0 ? { each: [], total: 0 } : storedFieldsBytes(chosen.map((c) => c.fields))
+    // Without a documents list every document has the defaults: one problem at $.defaults says it.
+    const oversized = chosen.flatMap((c, i) => (fieldSizes.each[i]! > limits.maxDocumentFieldsBytes && (c.at !== "$.defaults" || i === 0) ? [{ c, size: fieldSizes.each[i]! }] : []))
+    for (const { c, size } of oversized.slice(0, 20)) {
+      problems.push({ code: "document-fields-too-large", file: "batch.json", path: c.at, problem: `${c.at === "$.defaults" ? "the defaults every document carries" : `${c.path}: its fields (the defaults and its entry)`} come to ${byteSize(size)}, over the ${byteSize(limits.maxDocumentFieldsBytes)} a document may carry (ACERVO_MAX_DOCUMENT_FIELDS_BYTES); every record read from it would repeat them`, expected: "less metadata per document: large metadata belongs in the documents' own files", fatal: true })
+    }
+    if (oversized.length > 20) problems.push({ code: "document-fields-too-large", file: "batch.json", path: "", problem: `and ${oversized.length - 20} more documents like the ones above`, expected: "each fixed the same way", fatal: true })
+    const fieldsBytes = fieldSizes.total
+    if (oversized.length === 0 && fieldsBytes > limits.maxBatchFieldsBytes) {
+      problems.push({ code: "batch-fields-too-large", file: "batch.json", path: "$.defaults", problem: `the document fields of the batch come to ${byteSize(fieldsBytes)} once $.defaults is repeated for each of its ${chosen.length} documents, over the ${byteSize(limits.maxBatchFieldsBytes)} limit (ACERVO_MAX_BATCH_FIELDS_BYTES)`, expected: "less metadata per document (large metadata belongs in the documents' own files), or fewer documents per batch", fatal: true })
+    }
     const files: Array<NewFile> = chosen.map((c) => ({
       path: c.path,
       format: readerFor(c.path)?.format ?? null,
@@ -215,37 +198,16 @@ const validateFolder = (root: string, institutionOverride: string | undefined, i
     return { manifest, manifestJson: raw, institution: manifest.institution, files, allFiles, problems }
   })
 
-const makeReadOnly = (dir: string) => {
-  for (const name of readdirSync(dir)) {
-    const full = join(dir, name)
-    if (statSync(full).isDirectory()) makeReadOnly(full)
-    else chmodSync(full, 0o444)
-  }
-  chmodSync(dir, 0o555)
-}
-
-/** Copies the batch into the content-addressed store; a half copy is never visible under its name. */
-const storeBatch = (root: string, home: string, sha: string, files: ReadonlyArray<{ path: string }>) =>
-  Effect.sync(() => {
-    const store = join(home, "batches")
-    const final = join(store, sha)
-    if (existsSync(final)) return final
-    mkdirSync(store, { recursive: true })
-    const incoming = join(store, `.incoming-${randomBytes(6).toString("hex")}`)
-    try {
-      for (const f of files) {
-        const target = join(incoming, f.path)
-        mkdirSync(dirname(target), { recursive: true })
-        copyFileSync(join(root, f.path), target)
-      }
-      makeReadOnly(incoming)
-      renameSync(incoming, final)
-    } catch (e) {
-      rmSync(incoming, { recursive: true, force: true })
-      throw e
-    }
-    return final
+/** What the fields of these documents take in the catalog, each and in all, where each file's row holds its own (defaults included). */
+const storedFieldsBytes = (fields: ReadonlyArray<DocumentFields>) => {
+  const sizes = new Map<DocumentFields, number>()
+  const each = fields.map((f) => {
+    let size = sizes.get(f)
+    if (size === undefined) sizes.set(f, (size = Buffer.byteLength(canonicalJson(f))))
+    return size
   })
+  return { each, total: each.reduce((a, b) => a + b, 0) }
+}
 
 const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
@@ -264,7 +226,7 @@ const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.E
     }
     return yield* Effect.acquireUseRelease(
       Effect.sync(() => {
-        const staging = join(settings.home, "staging", randomBytes(8).toString("hex"))
+        const staging = join(settings.home, "staging", privateName())
         mkdirSync(staging, { recursive: true })
         return staging
       }),
@@ -277,7 +239,7 @@ const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.E
           }
           return yield* use(root)
         }),
-      (staging) => Effect.sync(() => rmSync(staging, { recursive: true, force: true }))
+      (staging) => Effect.sync(() => removeTree(staging))
     )
   })
 
@@ -287,13 +249,18 @@ const withStagedInput = <A, E, R>(input: string, use: (root: string) => Effect.E
  * server's token); `institutionSource` names where it came from in the problem.
  */
 export const submitBatch = (input: string, institutionOverride?: string, institutionSource = "--institution") =>
-  withStagedInput(input, (given) =>
+  Effect.zipRight(Effect.flatMap(Settings, (s) => cleanAbandonedIntake(s.home)), withStagedInput(input, (given) =>
     Effect.gen(function* () {
       const settings = yield* Settings
       const catalog = yield* Batches
       let root = given
       let bagInfo: BagInfo | undefined
       if (isBag(given)) {
+        // The bag's own checks walk its folders by name: names that cannot be read come first.
+        const nameProblems: Array<BatchProblem> = []
+        listBatchFiles(given, nameProblems)
+        const unreadable = nameProblems.filter((p) => p.code.startsWith("name-"))
+        if (unreadable.length > 0) return yield* new BatchRejected({ source: input, problems: unreadable })
         const bag = yield* Effect.promise(() => verifyBag(given))
         if (!existsSync(join(given, "data", "batch.json"))) {
           bag.problems.push({ code: "manifest-missing", file: "data/batch.json", path: "", problem: "is missing: the bag's payload is not an acervo batch", expected: "the batch folder (with batch.json) as the bag's data/", fatal: true })
@@ -302,7 +269,7 @@ export const submitBatch = (input: string, institutionOverride?: string, institu
         bagInfo = bag.info
         root = join(given, "data")
       }
-      const validated = yield* validateFolder(root, institutionOverride, institutionSource)
+      const validated = yield* validateFolder(root, institutionOverride, institutionSource, settings)
       if (!("manifest" in validated)) return yield* new BatchRejected({ source: input, problems: validated.problems })
       const problems = [...validated.problems, ...(yield* xmlProblems(root, validated.files, { maxDepth: settings.maxXmlDepth }))]
       const contentSha256 = sha256Hex(canonicalJson([...validated.allFiles].sort((a, b) => (a.path < b.path ? -1 : 1))))
@@ -317,19 +284,25 @@ export const submitBatch = (input: string, institutionOverride?: string, institu
       if (existing) {
         return { status: "already-registered", institution: existing.institution, batchId: existing.batch_id, contentSha256, documents: validated.files.length, warnings } satisfies SubmitResult
       }
-      const storedPath = yield* storeBatch(root, settings.home, contentSha256, validated.allFiles)
-      yield* catalog.registerBatch({
-        institution: validated.institution,
-        batchId,
-        contentSha256,
-        title: validated.manifest.title,
-        collection: validated.manifest.collection,
-        manifestJson: validated.manifestJson,
-        storedPath,
-        submittedAt: yield* nowIso,
-        files: validated.files,
-        bagInfo
-      })
-      return { status: "registered", institution: validated.institution, batchId, contentSha256, documents: validated.files.length, warnings } satisfies SubmitResult
+      const submittedAt = yield* nowIso
+      const registered = yield* storeAndRegister(root, settings.home, contentSha256, validated.allFiles, (storedPath, publish) =>
+        catalog.registerBatch({
+          institution: validated.institution,
+          batchId,
+          contentSha256,
+          title: validated.manifest.title,
+          collection: validated.manifest.collection,
+          manifestJson: validated.manifestJson,
+          storedPath,
+          submittedAt,
+          files: validated.files,
+          bagInfo
+        }, publish)
+      ).pipe(
+        Effect.as(true),
+        // Another submit of the same content registered it first: the same outcome as arriving second.
+        Effect.catchTag("CatalogError", (e) => Effect.flatMap(catalog.findBatchByContent(contentSha256), (row) => (row ? Effect.succeed(false) : Effect.fail(e))))
+      )
+      return { status: registered ? "registered" : "already-registered", institution: validated.institution, batchId, contentSha256, documents: validated.files.length, warnings } satisfies SubmitResult
     })
-  )
+  ))

@@ -4,6 +4,7 @@ import { lookupLabel } from "../../licenses/labels.ts"
 import { defaultRegistry } from "../../licenses/partner-licenses.ts"
 import { profileDecisions } from "../../licenses/policy.ts"
 import type { LicenseRegistry } from "../../licenses/registry.ts"
+import { checkIsoDate } from "../../domain/dates.ts"
 import { consentScopes, excluded, kept, type PipelineDocument, type StageOutcome } from "../../domain/document.ts"
 import { defineStage } from "../stage.ts"
 
@@ -23,8 +24,15 @@ export const gateDocument = (doc: PipelineDocument, now: Date, registry: License
   if (!scopes.includes(REQUIRED_SCOPE)) {
     return excluded(doc, "gate", "consent-scope", `consent ${f.consent.reference} covers ${scopes.join(", ") || "nothing"}, not ${REQUIRED_SCOPE}`)
   }
-  if (f.consent.expires !== undefined && new Date(f.consent.expires).getTime() <= now.getTime()) {
-    return excluded(doc, "gate", "consent-expired", `consent ${f.consent.reference} expired on ${f.consent.expires}`)
+  if (f.consent.expires !== undefined) {
+    // Submit checks the date; a catalog registered before it did may hold one that names no day.
+    const expiry = checkIsoDate(f.consent.expires, "date-or-date-time")
+    if (expiry._tag === "Invalid") {
+      return excluded(doc, "gate", "consent-expiry-invalid", `consent ${f.consent.reference} has an expiry acervo cannot read (${expiry.problem}), so it is treated as expired; correct consent.expires in batch.json and submit the batch again under a new id`)
+    }
+    if (expiry.epochMillis <= now.getTime()) {
+      return excluded(doc, "gate", "consent-expired", `consent ${f.consent.reference} expired on ${f.consent.expires}`)
+    }
   }
   const labels = f.labels ?? []
   const unknownLabels = labels.filter((l) => !lookupLabel(l))

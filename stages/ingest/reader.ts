@@ -35,6 +35,8 @@ export interface ReaderLimits {
    * between lines, and refuses the file as `timeout` once it is past.
    */
   readonly documentTimeoutSeconds?: number
+  /** Deepest nesting of objects and arrays in a JSONL line (default DEFAULT_MAX_JSON_DEPTH). */
+  readonly maxJsonDepth?: number
 }
 
 export type IngestItem =

@@ -54,3 +54,24 @@ describe("gate", () => {
     expect(gate({ license: "LicenseRef-acervo-research-only", consent })).toMatchObject({ _tag: "Excluded", reason: { code: "license-use" } })
   })
 })
+
+describe("gate on consent expiry", () => {
+  const gate = (expires: string) => gateDocument(doc("texto", { license: "CC-BY-4.0", consent: { ...consent, expires } }), now)
+
+  it("treats an expiry it cannot read as expired, and says why", () => {
+    for (const expires of ["2030-99-01", "2031-02-29", "2031-12-31T10:00", "someday", ""]) {
+      const outcome = gate(expires)
+      expect(outcome, expires).toMatchObject({ _tag: "Excluded", reason: { stage: "gate", code: "consent-expiry-invalid" } })
+      expect(outcome._tag === "Excluded" && outcome.reason.detail).toContain("treated as expired")
+    }
+  })
+
+  it("compares a date-time with offset at the instant it names", () => {
+    // now is 2026-11-28T00:00Z: 00:30 at +01:00 is 23:30Z the day before, 00:30 at -01:00 is 01:30Z.
+    expect(gate("2026-11-28T00:30:00+01:00")).toMatchObject({ _tag: "Excluded", reason: { code: "consent-expired" } })
+    expect(gate("2026-11-28T00:30:00-01:00")._tag).toBe("Kept")
+    expect(gate("2026-11-28")).toMatchObject({ reason: { code: "consent-expired" } })
+    expect(gate("2028-02-29")._tag).toBe("Kept")
+  })
+})
+

@@ -7,6 +7,7 @@ import { UsageError } from "../../errors.ts"
 import { writeRelease } from "../../release.ts"
 import { processPending } from "../../run.ts"
 import { withRunLock } from "../../run-lock.ts"
+import { cleanAbandonedIntake } from "../../batch/store.ts"
 import { table } from "../../table.ts"
 import { nowIso } from "../../clock.ts"
 import { appLayer } from "../layers.ts"
@@ -44,6 +45,7 @@ export const run = ({ release, out, profile, stages, home }: {
     const summary = yield* withRunLock(
       settings.home,
       Effect.gen(function* () {
+        yield* cleanAbandonedIntake(settings.home)
         if (someProcessing.length > 0) yield* processPending
         return chosen.includes("shard") ? yield* writeRelease({ name, outDir: out, profiles }) : undefined
       })

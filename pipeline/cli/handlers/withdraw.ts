@@ -14,6 +14,10 @@ export const withdraw = ({ batch, document, reason, home }: {
   Effect.gen(function* () {
     const settings = yield* Settings
     const result = yield* withRunLock(settings.home, withdrawFromCatalog({ batch: Option.getOrUndefined(batch), document: Option.getOrUndefined(document) }, reason))
+    if (result.alreadyWithdrawn) {
+      yield* Console.log(`already withdrawn: ${Option.getOrElse(batch, () => Option.getOrElse(document, () => ""))} is out of every later release; nothing changed`)
+      return
+    }
     yield* Console.log(
       [
         `withdrawn: ${result.withdrawn} document(s)${result.pendingFilesClosed ? `; ${result.pendingFilesClosed} unprocessed file(s) will not be read` : ""}; recorded in the ledger`,

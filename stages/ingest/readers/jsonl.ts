@@ -5,6 +5,7 @@ import { createGunzip } from "node:zlib"
 import { decodeAll } from "../../../domain/problems.ts"
 import { JsonlRecord, knownFieldNames } from "../../../domain/batch-schema.ts"
 import { formatProblem } from "../../../domain/problems.ts"
+import { DEFAULT_MAX_JSON_DEPTH, jsonShape } from "../../../domain/json-shape.ts"
 import { decodeUtf8Strict } from "../encoding.ts"
 import { documentFrom, rejected, type DocumentReader, type FileToRead, type IngestItem, type ReaderLimits } from "../reader.ts"
 
@@ -52,11 +53,20 @@ const toItem = (file: FileToRead, lineNo: number, bytes: Uint8Array | null, size
   const text = decodeUtf8Strict(bytes)
   if (text === undefined) return rejected(file, at, "invalid-utf8", `line ${lineNo} is not valid UTF-8; JSON lines must be UTF-8`)
   if (text.trim().length === 0) return undefined
+  // Bounded before anything recursive (schema decoding, the worker's structured clone, JSON.stringify) meets the value.
+  const shape = jsonShape(text, limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH, 1)
+  if (shape.tooDeep) {
+    return rejected(file, at, "too-deep", `line ${lineNo} nests objects and arrays deeper than ${limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH} levels (at ${shape.tooDeep.path}; ACERVO_MAX_JSON_DEPTH); flatten the record`)
+  }
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (e) {
     return rejected(file, at, "invalid-json", `line ${lineNo} is not JSON: ${(e as Error).message}`)
+  }
+  const duplicate = shape.duplicateKeys[0]
+  if (duplicate) {
+    return rejected(file, at, "duplicate-key", `line ${lineNo} names the key "${duplicate.key}" twice (at ${duplicate.path}), so it says two things; keep one`)
   }
   const decoded = decodeAll(JsonlRecord, value, file.path, knownFieldNames.jsonl)
   if (Either.isLeft(decoded)) {

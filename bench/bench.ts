@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --mb N] [--dedup-mb N] [--uploads N --upload-mb N] [--langid-only | --dedup-only | --serve-only | --patterns-only | --report-only [--records N] | --intake-only [--cli PATH] [--over-mb N]]`: generates a corpus of N MB (default 200) from the real sample texts,
+ * `npm run bench [-- --mb N] [--dedup-mb N] [--uploads N --upload-mb N] [--langid-only | --dedup-only | --serve-only | --patterns-only | --report-only [--records N] | --intake-only [--cli PATH] [--over-mb N] | --archives-only]`: generates a corpus of N MB (default 200) from the real sample texts,
  * submits it, runs every stage and the release, and prints MB/s per stage and end to end, CPU time
  * and peak RSS. Figures from a shared 2-core machine are noisy: compare ratios within one run.
  */
@@ -29,6 +29,7 @@ import { benchServe } from "./serve-bench.ts"
 import { benchPatterns } from "./pattern-bench.ts"
 import { benchReport } from "./report-bench.ts"
 import { benchIntake } from "./intake-bench.ts"
+import { benchArchives } from "./archive-bench.ts"
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -275,6 +276,11 @@ const main = async () => {
   if (process.argv.includes("--report-only")) {
     clearInterval(sampler)
     await benchReport(work, Number(arg("records", "1000000")))
+    return
+  }
+  if (process.argv.includes("--archives-only")) {
+    clearInterval(sampler)
+    await benchArchives(work)
     return
   }
   if (process.argv.includes("--intake-only")) {

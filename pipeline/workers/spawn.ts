@@ -35,7 +35,9 @@ export const spawnModule = (moduleUrl: URL, options: WorkerOptions = {}) => {
   if (!moduleUrl.pathname.endsWith(".ts")) return new ThreadWorker(moduleUrl, options)
   const compiled = join(projectRoot, "dist", relative(projectRoot, fileURLToPath(moduleUrl))).replace(/\.ts$/, ".js")
   if (distIsFresh() && existsSync(compiled)) return new ThreadWorker(pathToFileURL(compiled), options)
-  return new ThreadWorker(`import('tsx/esm/api').then(({ register }) => { register(); import(${JSON.stringify(moduleUrl.href)}) })`, { ...options, eval: true })
+  // Resolved here, inside the project: an eval'd worker resolves bare names from the process's working folder.
+  const tsx = import.meta.resolve("tsx/esm/api")
+  return new ThreadWorker(`import(${JSON.stringify(tsx)}).then(({ register }) => { register(); import(${JSON.stringify(moduleUrl.href)}) })`, { ...options, eval: true })
 }
 
 /** `name` (without extension) next to `importMetaUrl`, in the same flavour (.ts or .js) as the caller. */

@@ -46,7 +46,8 @@ export const CROISSANT_CONTEXT = {
 const dataType = (type: ColumnType): string =>
   type.kind === "integer" ? "sc:Integer" : type.kind === "float" ? "sc:Float" : type.kind === "list" ? dataType(type.item) : "sc:Text"
 
-const ENCODING = { parquet: "application/x-parquet", jsonl: "application/jsonlines+gzip" } as const
+// mlcroissant reads a `.gz` file through gzip and JSON lines as `application/jsonlines`.
+const ENCODING = { parquet: "application/x-parquet", jsonl: "application/jsonlines" } as const
 
 /** A record field as Croissant declares it: its type, repeated for lists, sub-fields for structs, read from one column. */
 const croissantField = (recordSet: string, fileSet: string, column: Column, path: ReadonlyArray<string> = []): Record<string, unknown> => {

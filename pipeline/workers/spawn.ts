@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, statSync } from "node:fs"
+import { createRequire } from "node:module"
 import { join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { Worker as ThreadWorker, type WorkerOptions } from "node:worker_threads"
@@ -35,8 +36,9 @@ export const spawnModule = (moduleUrl: URL, options: WorkerOptions = {}) => {
   if (!moduleUrl.pathname.endsWith(".ts")) return new ThreadWorker(moduleUrl, options)
   const compiled = join(projectRoot, "dist", relative(projectRoot, fileURLToPath(moduleUrl))).replace(/\.ts$/, ".js")
   if (distIsFresh() && existsSync(compiled)) return new ThreadWorker(pathToFileURL(compiled), options)
-  // Resolved here, inside the project: an eval'd worker resolves bare names from the process's working folder.
-  const tsx = import.meta.resolve("tsx/esm/api")
+  // Resolved here, inside the project (an eval'd worker resolves bare names from the working folder);
+  // require gives tsx's CommonJS entry, whose ES module twin sits beside it.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href
   return new ThreadWorker(`import(${JSON.stringify(tsx)}).then(({ register }) => { register(); import(${JSON.stringify(moduleUrl.href)}) })`, { ...options, eval: true })
 }
 

@@ -138,7 +138,9 @@ export const writeRelease = (options: ReleaseOptions) =>
       previous: manifest.previous?.release ?? null,
       shards: result.shards.map((s) => ({ path: s.path, sha256: s.sha256, bytes: s.bytes, documents: s.documents }))
     })
-    yield* progress.done(`release: ${result.shards.length} shard(s), ${result.totals.documents} records written to ${finalDir}`)
+    const formats = [...new Set(result.shards.map((s) => s.format))]
+    const shardCount = result.shards.filter((s) => s.format === formats[0]).length
+    yield* progress.done(`release: ${shardCount} shard(s) as ${formats.map((f) => (f === "jsonl" ? "JSON lines" : "Parquet")).join(" and ")}, ${result.totals.documents} records written to ${finalDir}`)
     return { dir: finalDir, manifest } satisfies ReleaseSummary
   })
 

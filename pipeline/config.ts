@@ -128,6 +128,7 @@ export const configSha256 = (s: AcervoSettings, stageConfigs: ReadonlyArray<unkn
       shardFormats: s.shardFormats,
       maxDocumentBytes: s.maxDocumentBytes,
       maxJsonDepth: s.maxJsonDepth,
+      maxXmlDepth: s.maxXmlDepth,
       profiles: s.profiles,
       stages: Object.fromEntries(stages.map((stage, i) => [stage.name, stageConfigs[i]]))
     })

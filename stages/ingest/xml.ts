@@ -1,5 +1,6 @@
 import { SaxesParser } from "saxes"
 import { createReadStream } from "node:fs"
+import { Readable } from "node:stream"
 
 export interface XmlElement {
   /** Name without its namespace prefix (`String`, not `alto:String`), so ALTO v2, v3 and v4 read alike. */
@@ -64,6 +65,13 @@ export const xmlEncoding = (head: Uint8Array): string => {
  * Resolves with the encoding the file was decoded from (see `xmlEncoding`).
  */
 export const parseXmlFile = (path: string, handler: XmlHandler, limits: XmlLimits): Promise<string> =>
+  parseXmlStream(createReadStream(path), handler, limits)
+
+/** `parseXmlFile` over bytes already in memory (a part of a DOCX, ODT or EPUB archive). */
+export const parseXmlBytes = (bytes: Uint8Array, handler: XmlHandler, limits: XmlLimits): Promise<string> =>
+  parseXmlStream(Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]), handler, limits)
+
+const parseXmlStream = (input: Readable, handler: XmlHandler, limits: XmlLimits): Promise<string> =>
   new Promise((resolve, reject) => {
     const parser = new SaxesParser({ xmlns: false, position: true })
     let depth = 0
@@ -103,7 +111,6 @@ export const parseXmlFile = (path: string, handler: XmlHandler, limits: XmlLimit
         ? new XmlRefused("xml-unsafe", `${message.trim()}: entities other than the five XML ones are not expanded`)
         : new XmlRefused("xml-invalid", `not well-formed XML: ${message.trim()}`))
     })
-    const input = createReadStream(path)
     let encoding = "utf-8"
     // Chosen from the first chunk; a TextDecoder drops the byte order mark itself.
     let decoder: InstanceType<typeof TextDecoder> | undefined

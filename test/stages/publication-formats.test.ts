@@ -5,18 +5,20 @@ import { join } from "node:path"
 import type { DocumentFields } from "../../domain/batch-schema.ts"
 import { readerFor } from "../../stages/ingest/readers/index.ts"
 import type { FileToRead } from "../../stages/ingest/reader.ts"
+import { readZipEntries } from "../../stages/ingest/zip.ts"
+import { zipOf } from "../archives.ts"
 import { tempDir } from "../helpers.ts"
 
 const here = join(import.meta.dirname, "../fixtures/formats/publication")
 
-const read = async (storedPath: string, fields: DocumentFields = {}) => {
+const read = async (storedPath: string, fields: DocumentFields = {}, maxDocumentBytes = 16 * 1024 * 1024) => {
   const file: FileToRead = {
     fileId: 7, institution: "biblioteca-demo", batchId: "b", batchSeq: 1, path: storedPath.split("/").pop()!, storedPath,
     sha256: "", bytes: statSync(storedPath).size, documentId: undefined, fields, doneUnits: 0
   }
   const reader = readerFor(file.path)
   if (!reader) throw new Error(`no reader for ${file.path}`)
-  const items = await Effect.runPromise(Stream.runCollect(reader.read(file, { maxDocumentBytes: 16 * 1024 * 1024, maxDepth: 256 })).pipe(Effect.map(Chunk.toArray)))
+  const items = await Effect.runPromise(Stream.runCollect(reader.read(file, { maxDocumentBytes, maxDepth: 256 })).pipe(Effect.map(Chunk.toArray)))
   return {
     documents: items.flatMap((i) => (i._tag === "Document" ? [i.document] : [])),
     rejections: items.flatMap((i) => (i._tag === "Rejected" ? [i.reason] : []))
@@ -38,6 +40,37 @@ const broken = (name: string, bytes: Uint8Array | string) => {
   const path = join(tempDir("acervo-pubfmt-"), name)
   writeFileSync(path, bytes)
   return path
+}
+
+/** A copy of a fixture package with some parts replaced (or removed, with `undefined`). */
+const repackaged = async (fixtureName: string, changes: Record<string, string | Buffer | undefined>) => {
+  const parts = await readZipEntries(join(here, fixtureName), () => true, { maxUnpackedBytes: 1 << 30, maxEntries: 1000 })
+  for (const [name, data] of Object.entries(changes)) {
+    if (data === undefined) parts.delete(name)
+    else parts.set(name, Buffer.from(data))
+  }
+  const out = join(tempDir("acervo-pubfmt-"), fixtureName)
+  return zipOf([...parts].map(([name, data]) => ({ name, data })), out)
+}
+
+const codesOf = async (path: string, maxDocumentBytes?: number) => {
+  const { documents, rejections } = await read(path, {}, maxDocumentBytes)
+  expect(documents).toEqual([])
+  return rejections.map((r) => r.code)
+}
+
+const brokenPackages = (fixtureName: string, mainPart: string, invalidCode: string) => {
+  it("excludes a truncated file, one without its main part, an entity declaration and a zip bomb, each with its reason", async () => {
+    const whole = readFileSync(join(here, fixtureName))
+    expect(await codesOf(broken(fixtureName, whole.subarray(0, Math.floor(whole.length / 2))))).toEqual([invalidCode])
+    expect(await codesOf(broken(fixtureName, "not a zip at all"))).toEqual([invalidCode])
+    expect(await codesOf(await repackaged(fixtureName, { [mainPart]: undefined }))).toEqual([invalidCode])
+    expect(await codesOf(await repackaged(fixtureName, { [mainPart]: "<?xml version=\"1.0\"?><a><b></a>" }))).toEqual([invalidCode])
+    const laughs = `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "ja"><!ENTITY b "&a;&a;&a;&a;">]><d>&b;</d>`
+    expect(await codesOf(await repackaged(fixtureName, { [mainPart]: laughs }))).toEqual(["xml-unsafe"])
+    // 4 MB of one byte compresses to a few kilobytes; with a 64 KiB document limit the parts may unpack to 512 KiB.
+    expect(await codesOf(await repackaged(fixtureName, { "bomb.xml": Buffer.alloc(4 * 1024 * 1024, 0x20) }), 64 * 1024)).toEqual(["too-large"])
+  })
 }
 
 describe("HTML reader", () => {
@@ -65,4 +98,27 @@ describe("HTML reader", () => {
     expect(empty.documents).toEqual([])
     expect(empty.rejections.map((r) => r.code)).toEqual(["html-invalid"])
   })
+})
+
+describe("DOCX reader", () => {
+  it("reads the body with headings and list items as paragraphs, tracked deletions and comments out", async () => {
+    const { documents, rejections } = await read(join(here, "udhr-spa.docx"))
+    expect(rejections).toEqual([])
+    expect(documents).toHaveLength(1)
+    const text = documents[0]!.text
+    expectEverySourceParagraph(text)
+    expect(text).not.toContain("TEXTO BORRADO")
+    expect(text).not.toContain("COMENTARIO DEL REVISOR")
+  })
+
+  it("takes title, creator, created and language from the core properties under declared fields", async () => {
+    const core = (await readZipEntries(join(here, "udhr-spa.docx"), (n) => n === "docProps/core.xml", { maxUnpackedBytes: 1 << 20, maxEntries: 100 })).get("docProps/core.xml")!.toString()
+    const created = /<dcterms:created[^>]*>(\d{4}-\d{2}-\d{2})/.exec(core)![1]
+    const fields = (await read(join(here, "udhr-spa.docx"))).documents[0]!.fields
+    expect(fields).toMatchObject({ title: "Declaración Universal de Derechos Humanos", creators: ["Asamblea General de las Naciones Unidas"], created, language: "spa" })
+    const declared = (await read(join(here, "udhr-spa.docx"), { title: "DUDH", creators: ["ONU"] })).documents[0]!.fields
+    expect(declared).toMatchObject({ title: "DUDH", creators: ["ONU"] })
+  })
+
+  brokenPackages("udhr-spa.docx", "word/document.xml", "docx-invalid")
 })

@@ -1,4 +1,5 @@
 import type { DocumentReader } from "../reader.ts"
+import { docxReader } from "./docx.ts"
 import { elanReader } from "./elan.ts"
 import { htmlReader } from "./html.ts"
 import { jsonlReader } from "./jsonl.ts"
@@ -8,7 +9,7 @@ import { speakerTranscriptReader } from "./speaker-transcript.ts"
 import { xmlReader } from "./xml-document.ts"
 
 /** Every format acervo reads. A new format is one new module added to this list. */
-export const readers: ReadonlyArray<DocumentReader> = [jsonlReader, xmlReader, elanReader, webvttReader, srtReader, htmlReader, plainTextReader]
+export const readers: ReadonlyArray<DocumentReader> = [jsonlReader, xmlReader, elanReader, webvttReader, srtReader, htmlReader, docxReader, plainTextReader]
 
 /**
  * The reader for a file: by its name, except that a text file with `reader.transcript` settings is

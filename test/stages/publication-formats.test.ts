@@ -69,7 +69,7 @@ const brokenPackages = (fixtureName: string, mainPart: string, invalidCode: stri
     const laughs = `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "ja"><!ENTITY b "&a;&a;&a;&a;">]><d>&b;</d>`
     expect(await codesOf(await repackaged(fixtureName, { [mainPart]: laughs }))).toEqual(["xml-unsafe"])
     // 4 MB of one byte compresses to a few kilobytes; with a 64 KiB document limit the parts may unpack to 512 KiB.
-    expect(await codesOf(await repackaged(fixtureName, { "bomb.xml": Buffer.alloc(4 * 1024 * 1024, 0x20) }), 64 * 1024)).toEqual(["too-large"])
+    expect(await codesOf(await repackaged(fixtureName, { [mainPart]: Buffer.alloc(4 * 1024 * 1024, 0x20) }), 64 * 1024)).toEqual(["too-large"])
   })
 }
 
@@ -121,4 +121,36 @@ describe("DOCX reader", () => {
   })
 
   brokenPackages("udhr-spa.docx", "word/document.xml", "docx-invalid")
+})
+
+describe("ODT reader", () => {
+  it("reads content.xml's paragraphs, headings and list items in order", async () => {
+    const { documents, rejections } = await read(join(here, "udhr-spa.odt"))
+    expect(rejections).toEqual([])
+    expect(documents).toHaveLength(1)
+    expectEverySourceParagraph(documents[0]!.text)
+  })
+
+  it("leaves a tracked deletion and a comment out of the text", async () => {
+    const content = (await readZipEntries(join(here, "udhr-spa.odt"), (n) => n === "content.xml", { maxUnpackedBytes: 1 << 20, maxEntries: 100 })).get("content.xml")!.toString()
+    const tracked = '<text:tracked-changes><text:changed-region text:id="ct1"><text:deletion><office:change-info><dc:creator>Revisor</dc:creator><dc:date>2024-05-01T10:00:00</dc:date></office:change-info><text:p>TEXTO BORRADO POR EL REVISOR</text:p></text:deletion></text:changed-region></text:tracked-changes>'
+    const edited = content
+      .replace("<office:text>", `<office:text>${tracked}`)
+      .replace("Todos los seres humanos nacen libres", 'Todos los seres humanos <text:change text:change-id="ct1"/>nacen libres<office:annotation><dc:creator>Revisor</dc:creator><text:p>COMENTARIO DEL REVISOR</text:p></office:annotation>')
+    expect(edited).toContain("COMENTARIO DEL REVISOR")
+    const { documents } = await read(await repackaged("udhr-spa.odt", { "content.xml": edited }))
+    const text = documents[0]!.text
+    expectEverySourceParagraph(text)
+    expect(text).not.toContain("TEXTO BORRADO")
+    expect(text).not.toContain("COMENTARIO DEL REVISOR")
+  })
+
+  it("takes title, creator, created and language from meta.xml under declared fields", async () => {
+    const fields = (await read(join(here, "udhr-spa.odt"))).documents[0]!.fields
+    expect(fields).toMatchObject({ title: "Declaración Universal de Derechos Humanos", creators: ["Asamblea General de las Naciones Unidas"], language: "spa" })
+    expect(fields.created).toMatch(/^\d{4}-\d{2}-\d{2}$/)
+    expect((await read(join(here, "udhr-spa.odt"), { language: "por" })).documents[0]!.fields.language).toBe("por")
+  })
+
+  brokenPackages("udhr-spa.odt", "content.xml", "odt-invalid")
 })

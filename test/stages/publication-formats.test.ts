@@ -154,3 +154,34 @@ describe("ODT reader", () => {
 
   brokenPackages("udhr-spa.odt", "content.xml", "odt-invalid")
 })
+
+describe("EPUB reader", () => {
+  it("reads the spine's XHTML documents, headings and list items as paragraphs", async () => {
+    const { documents, rejections } = await read(join(here, "udhr-spa.epub"))
+    expect(rejections).toEqual([])
+    expect(documents).toHaveLength(1)
+    expectEverySourceParagraph(documents[0]!.text)
+  })
+
+  it("follows the spine's order, not the order of the files in the zip", async () => {
+    const opf = (await readZipEntries(join(here, "udhr-spa.epub"), (n) => n === "EPUB/content.opf", { maxUnpackedBytes: 1 << 20, maxEntries: 100 })).get("EPUB/content.opf")!.toString()
+    const itemrefs = opf.match(/<itemref [^>]*\/>/g)!
+    const reversed = opf.replace(itemrefs.join("\n    "), [...itemrefs].reverse().join("\n    "))
+    expect(reversed).not.toBe(opf)
+    const text = (await read(await repackaged("udhr-spa.epub", { "EPUB/content.opf": reversed }))).documents[0]!.text
+    expect(text.indexOf("Artículo 4")).toBeGreaterThanOrEqual(0)
+    expect(text.indexOf("Artículo 4")).toBeLessThan(text.indexOf("Preámbulo"))
+  })
+
+  it("takes title, creator, date and language from the package's Dublin Core under declared fields", async () => {
+    const fields = (await read(join(here, "udhr-spa.epub"))).documents[0]!.fields
+    expect(fields).toMatchObject({ title: "Declaración Universal de Derechos Humanos", creators: ["Asamblea General de las Naciones Unidas"], created: "1948-12-10", language: "spa" })
+    expect((await read(join(here, "udhr-spa.epub"), { created: "2020" })).documents[0]!.fields.created).toBe("2020")
+  })
+
+  brokenPackages("udhr-spa.epub", "EPUB/content.opf", "epub-invalid")
+
+  it("excludes a book whose spine names a file it does not hold", async () => {
+    expect(await codesOf(await repackaged("udhr-spa.epub", { "EPUB/text/ch003.xhtml": undefined }))).toEqual(["epub-invalid"])
+  })
+})

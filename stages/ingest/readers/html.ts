@@ -5,11 +5,11 @@ import { decodeText } from "../encoding.ts"
 import { toIso6393 } from "../language-codes.ts"
 import { documentFrom, rejected, unreadable, wholeFileReader, withFileMetadata, type DocumentReader, type FileToRead, type IngestItem, type ReaderLimits } from "../reader.ts"
 
-const blockElements = new Set([
+export const blockElements = new Set([
   "address", "article", "aside", "blockquote", "caption", "dd", "div", "dl", "dt", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5",
   "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "th", "thead", "tr", "ul", "br", "body", "html"
 ])
-const skippedElements = new Set(["script", "style", "noscript", "template", "head", "title", "svg", "math"])
+export const skippedElements = new Set(["script", "style", "noscript", "template", "head", "title", "svg", "math"])
 
 interface DomNode {
   readonly nodeType: number

@@ -1,6 +1,7 @@
 import type { DocumentReader } from "../reader.ts"
 import { docxReader } from "./docx.ts"
 import { elanReader } from "./elan.ts"
+import { epubReader } from "./epub.ts"
 import { htmlReader } from "./html.ts"
 import { jsonlReader } from "./jsonl.ts"
 import { odtReader } from "./odt.ts"
@@ -10,7 +11,7 @@ import { speakerTranscriptReader } from "./speaker-transcript.ts"
 import { xmlReader } from "./xml-document.ts"
 
 /** Every format acervo reads. A new format is one new module added to this list. */
-export const readers: ReadonlyArray<DocumentReader> = [jsonlReader, xmlReader, elanReader, webvttReader, srtReader, htmlReader, docxReader, odtReader, plainTextReader]
+export const readers: ReadonlyArray<DocumentReader> = [jsonlReader, xmlReader, elanReader, webvttReader, srtReader, htmlReader, docxReader, odtReader, epubReader, plainTextReader]
 
 /**
  * The reader for a file: by its name, except that a text file with `reader.transcript` settings is

@@ -7,8 +7,9 @@ import { fieldsOfXml, packageFailure, PackageInvalid, readPackage } from "./pack
 
 const readDocx = async (file: FileToRead, limits: ReaderLimits): Promise<Array<IngestItem>> => {
   const at = { localId: file.documentId ?? file.path, line: 0 }
-  // Every part unpacked within the bound and its XML checked before mammoth (JSZip) opens the file.
-  const parts = await readPackage(file, limits)
+  // Every XML part unpacked within the bound and checked before mammoth (JSZip) opens the file;
+  // JSZip unpacks parts lazily and raw text never touches the media, which are not read here.
+  const parts = await readPackage(file, limits, (name) => /\.(xml|rels)$/i.test(name))
   if (!parts.has("word/document.xml")) throw new PackageInvalid("it has no word/document.xml")
   // Raw text: one paragraph per Word paragraph (headings and list items included); tracked
   // deletions and comments are not part of it.

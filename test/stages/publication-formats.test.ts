@@ -97,6 +97,10 @@ describe("HTML reader", () => {
     const empty = await read(broken("vacia.html", "<html><head><title>x</title></head><body><nav><a href='/'>Inicio</a></nav></body></html>"))
     expect(empty.documents).toEqual([])
     expect(empty.rejections.map((r) => r.code)).toEqual(["html-invalid"])
+    const deep = await read(broken("anidada.html", `<html><body>${"<div>".repeat(2000)}<p>${"texto ".repeat(50)}</p>${"</div>".repeat(2000)}</body></html>`))
+    expect(deep.documents).toEqual([])
+    expect(deep.rejections.map((r) => r.code)).toEqual(["html-invalid"])
+    expect(deep.rejections[0]!.detail).toContain("ACERVO_MAX_XML_DEPTH")
   })
 })
 
@@ -118,6 +122,13 @@ describe("DOCX reader", () => {
     expect(fields).toMatchObject({ title: "Declaración Universal de Derechos Humanos", creators: ["Asamblea General de las Naciones Unidas"], created, language: "spa" })
     const declared = (await read(join(here, "udhr-spa.docx"), { title: "DUDH", creators: ["ONU"] })).documents[0]!.fields
     expect(declared).toMatchObject({ title: "DUDH", creators: ["ONU"] })
+  })
+
+  it("never unpacks the media: a large image does not count against the bound", async () => {
+    const withImage = await repackaged("udhr-spa.docx", { "word/media/image1.png": Buffer.alloc(4 * 1024 * 1024, 0x20) })
+    const { documents, rejections } = await read(withImage, {}, 64 * 1024)
+    expect(rejections).toEqual([])
+    expectEverySourceParagraph(documents[0]!.text)
   })
 
   brokenPackages("udhr-spa.docx", "word/document.xml", "docx-invalid")

@@ -48,6 +48,24 @@ export const paragraphsOf = (root: DomNode): Array<string> => {
   return paragraphs
 }
 
+interface ElementNode {
+  readonly children: ArrayLike<ElementNode>
+}
+
+/** How deep elements nest, counted without recursion and only until past `bound`. */
+const nestingDepth = (root: ElementNode | null, bound: number): number => {
+  if (!root) return 0
+  let deepest = 0
+  const pending: Array<[ElementNode, number]> = [[root, 1]]
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!
+    if (depth > deepest) deepest = depth
+    if (deepest > bound) return deepest
+    for (let i = 0; i < node.children.length; i++) pending.push([node.children[i]!, depth + 1])
+  }
+  return deepest
+}
+
 /** A date a document field takes (YYYY, YYYY-MM or YYYY-MM-DD) from the start of a metadata value. */
 export const dateOf = (value: string | null | undefined): string | undefined => /^\s*(\d{4}(?:-\d{2}(?:-\d{2})?)?)/.exec(value ?? "")?.[1]
 
@@ -73,6 +91,12 @@ const readHtml = async (file: FileToRead, limits: ReaderLimits): Promise<Array<I
     return [rejected(file, at, "html-invalid", "the file is not an HTML page (no markup, or binary bytes); save the page again as HTML")]
   }
   const { document } = parseHTML(decoded.text)
+  // Readability's walks recurse and grow with nesting: a page nested past the XML bound is refused
+  // before it runs (50,000 nested <div>s took 26 s and overflowed the stack).
+  const depth = nestingDepth(document.documentElement as unknown as ElementNode, limits.maxDepth)
+  if (depth > limits.maxDepth) {
+    return [rejected(file, at, "html-invalid", `elements nest deeper than ${limits.maxDepth} levels (ACERVO_MAX_XML_DEPTH); no real page does: save the page again from a browser`)]
+  }
   const head = {
     title: document.querySelector("title")?.textContent?.trim() || metaContent(document, ["dc.title", "og:title"]),
     author: metaContent(document, ["author", "dc.creator", "dcterms.creator", "article:author"]),

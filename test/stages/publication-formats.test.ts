@@ -190,6 +190,16 @@ describe("EPUB reader", () => {
     expect((await read(join(here, "udhr-spa.epub"), { created: "2020" })).documents[0]!.fields.created).toBe("2020")
   })
 
+  it("reads an EPUB 2 chapter that uses HTML's named entities (&nbsp;, &eacute;), and still refuses an undefined one", async () => {
+    const chapter = (await readZipEntries(join(here, "udhr-spa.epub"), (n) => n === "EPUB/text/ch003.xhtml", { maxUnpackedBytes: 1 << 20, maxEntries: 100 })).get("EPUB/text/ch003.xhtml")!.toString()
+    const withEntities = chapter.replace("Todos los seres humanos", "Todos&nbsp;los seres humanos &AMP; &eacute;l")
+    expect(withEntities).not.toBe(chapter)
+    const text = (await read(await repackaged("udhr-spa.epub", { "EPUB/text/ch003.xhtml": withEntities }))).documents[0]!.text
+    // White space inside a paragraph, the no-break space included, is one space.
+    expect(text).toContain("Todos los seres humanos & él nacen libres")
+    expect(await codesOf(await repackaged("udhr-spa.epub", { "EPUB/text/ch003.xhtml": chapter.replace("Todos", "&inventada;") }))).toEqual(["xml-unsafe"])
+  })
+
   brokenPackages("udhr-spa.epub", "EPUB/content.opf", "epub-invalid")
 
   it("excludes a book whose spine names a file it does not hold", async () => {

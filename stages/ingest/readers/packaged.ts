@@ -1,3 +1,4 @@
+import { decodeHTMLStrict } from "entities"
 import { rejected, type FileToRead, type IngestItem, type ReaderLimits } from "../reader.ts"
 import { parseXmlBytes, XmlRefused } from "../xml.ts"
 import { readZipEntries, zipLimitsFor, ZipRefused } from "../zip.ts"
@@ -20,7 +21,12 @@ export const packageFailure = (invalidCode: string, formatName: string) => (file
 /** The parts of a packaged document, every XML part checked with the shared parser (no entities, bounded depth). */
 export const readPackage = async (file: FileToRead, limits: ReaderLimits, wanted: (name: string) => boolean = () => true): Promise<Map<string, Buffer>> => {
   const entries = await readZipEntries(file.storedPath, wanted, zipLimitsFor(limits.maxDocumentBytes))
-  for (const [name, bytes] of entries) {
+  for (const [name, stored] of entries) {
+    let bytes = stored
+    if (/\.(xhtml|html|htm)$/i.test(name)) {
+      bytes = withHtmlEntitiesAsText(stored)
+      entries.set(name, bytes)
+    }
     if (/\.(xml|rels|opf|ncx|xhtml|html|htm)$/i.test(name)) {
       await parseXmlBytes(bytes, {}, { maxDepth: limits.maxDepth }).catch((e: unknown) => {
         throw e instanceof XmlRefused && e.code === "xml-unsafe" ? new XmlRefused("xml-unsafe", `${name}: ${e.message}`) : new PackageInvalid(`${name} is not well-formed XML: ${(e as Error).message}`)
@@ -28,6 +34,24 @@ export const readPackage = async (file: FileToRead, limits: ReaderLimits, wanted
     }
   }
   return entries
+}
+
+const xmlEntities = new Set(["amp", "lt", "gt", "quot", "apos"])
+const xmlEscapes: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" }
+
+/**
+ * EPUB 2 content documents are XHTML 1.1, whose DTD names HTML's entities (`&nbsp;`, `&eacute;`):
+ * the shared parser reads no DTD, so their references become the characters they stand for
+ * before it sees the part. Entity *declarations* are still refused by the parser.
+ */
+export const withHtmlEntitiesAsText = (bytes: Buffer): Buffer => {
+  const text = bytes.toString("utf8")
+  if (!/&[A-Za-z][A-Za-z0-9]{1,31};/.test(text)) return bytes
+  return Buffer.from(text.replace(/&([A-Za-z][A-Za-z0-9]{1,31});/g, (reference, name: string) => {
+    if (xmlEntities.has(name)) return reference
+    const decoded = decodeHTMLStrict(reference)
+    return decoded === reference ? reference : decoded.replace(/[&<>]/g, (c) => xmlEscapes[c]!)
+  }))
 }
 
 /** The text of the first elements named in `names` (local names) of an XML part, e.g. Dublin Core fields. */

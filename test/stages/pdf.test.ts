@@ -82,8 +82,8 @@ describe("PDF reader on the partner's publications", () => {
     for (const f of figures) console.log(`pdf ${f.stem}: 5-gram Jaccard ${f.jaccard.toFixed(3)}, bag-of-words F1 ${f.f1.toFixed(3)}`)
     expect(figures.length).toBe(3)
     for (const f of figures) {
-      expect(f.jaccard).toBeGreaterThan(0.8)
-      expect(f.f1).toBeGreaterThan(0.96)
+      expect(f.jaccard).toBeGreaterThan(0.86)
+      expect(f.f1).toBeGreaterThan(0.98)
     }
   })
 
@@ -92,9 +92,9 @@ describe("PDF reader on the partner's publications", () => {
     if (item?._tag !== "Document") throw new Error(JSON.stringify(item))
     const pdf = item.document.fields.metadata?.["pdf"] as { pages: number; running_lines_removed: number }
     expect(pdf.pages).toBe(24)
-    // A running line and a page number on nearly every page but the cover.
+    // A running line ("Fundar", 19 times in pdftotext's output) and a page number on nearly every page but the cover.
     expect(pdf.running_lines_removed).toBeGreaterThanOrEqual(20)
-    expect(item.document.text).not.toMatch(/^www\.fund\.ar$/m)
+    expect(item.document.text.match(/^Fundar$/gm) ?? []).toHaveLength(0)
   })
 
   it("excludes the partner's scanned statement, which has no text layer, as needs-ocr with its page count", async () => {

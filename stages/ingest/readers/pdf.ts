@@ -75,51 +75,53 @@ const linesOf = (runs: ReadonlyArray<Run>): Array<Line> => {
   }).filter((l) => l.text.length > 0)
 }
 
-/**
- * A page's lines in reading order. Two columns are recognised by a vertical gutter in the middle
- * of the page that (almost) no run crosses while both sides hold text at the same heights; runs
- * that cross it above the columns (titles) come first, those below them last.
- */
-const pageLines = (runs: ReadonlyArray<Run>, pageWidth: number): Array<Line> => {
-  if (runs.length < 8 || pageWidth <= 0) return linesOf(runs)
-  const buckets = 200
-  const cover = new Array<number>(buckets).fill(0)
-  const bucketOf = (x: number) => Math.min(buckets - 1, Math.max(0, Math.floor((x / pageWidth) * buckets)))
-  for (const r of runs) for (let b = bucketOf(r.x); b <= bucketOf(r.x + r.width); b++) cover[b]!++
-  const allowed = Math.max(1, Math.floor(runs.length * 0.03))
-  let best: { from: number; to: number } | undefined
-  let from = -1
-  for (let b = Math.floor(buckets * 0.3); b <= Math.ceil(buckets * 0.7); b++) {
-    if (cover[b]! <= allowed) {
-      if (from < 0) from = b
-      if (!best || b - from > best.to - best.from) best = { from, to: b }
-    } else from = -1
+/** Widest gap between the intervals, as [start, end], or undefined when they leave none. */
+const widestGap = (intervals: Array<[number, number]>): [number, number] | undefined => {
+  intervals.sort((a, b) => a[0] - b[0])
+  let best: [number, number] | undefined
+  let reach = intervals[0]![1]
+  for (const [from, to] of intervals.slice(1)) {
+    if (from > reach && (!best || from - reach > best[1] - best[0])) best = [reach, from]
+    reach = Math.max(reach, to)
   }
-  if (!best || best.to - best.from < 1) return linesOf(runs)
-  const gutter = ((best.from + best.to + 1) / 2 / buckets) * pageWidth
-  const left = runs.filter((r) => r.x + r.width <= gutter + 1)
-  const right = runs.filter((r) => r.x >= gutter - 1 && r.x + r.width > gutter + 1)
-  const spanning = runs.filter((r) => !left.includes(r) && !right.includes(r))
-  const leftLines = linesOf(left)
-  const rightLines = linesOf(right)
-  if (leftLines.length < 4 || rightLines.length < 4) return linesOf(runs)
-  // Both sides must share heights, else the gap is an indent or a figure, not a gutter.
-  const top = Math.min(leftLines[0]!.y, rightLines[0]!.y)
-  const bottom = Math.max(leftLines[leftLines.length - 1]!.y, rightLines[rightLines.length - 1]!.y)
-  if (top <= bottom) return linesOf(runs)
-  const above = linesOf(spanning.filter((r) => r.y > top))
-  const below = linesOf(spanning.filter((r) => r.y <= top))
-  const byY = (a: Line, b: Line) => b.y - a.y
-  // A full-width line above the columns (a title) is read before them.
-  const aboveLeft = leftLines.filter((l) => l.y > top)
-  const aboveRight = rightLines.filter((l) => l.y > top)
-  const head = [...above, ...aboveLeft, ...aboveRight].sort(byY)
-  return [
-    ...head,
-    ...leftLines.filter((l) => l.y <= top),
-    ...rightLines.filter((l) => l.y <= top),
-    ...below
-  ]
+  return best
+}
+
+const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0
+
+/**
+ * A page's lines in reading order, by recursive XY cuts: a block is split at a vertical gutter
+ * that runs its whole height (columns, read left to right) or, failing that, at its widest
+ * horizontal gap (read top to bottom), so a full-width title or paragraph above two columns is
+ * read first and each column is read whole. Blocks no gap splits are read line by line.
+ */
+const pageLines = (runs: ReadonlyArray<Run>): Array<Line> => {
+  if (runs.length === 0) return []
+  const size = median(runs.map((r) => r.size)) || 10
+  const out: Array<Line> = []
+  const cut = (block: ReadonlyArray<Run>, depth: number) => {
+    if (block.length < 2 || depth > 64) {
+      out.push(...linesOf(block))
+      return
+    }
+    const vertical = widestGap(block.map((r) => [r.x, r.x + r.width]))
+    if (vertical && vertical[1] - vertical[0] >= Math.max(6, size)) {
+      const at = (vertical[0] + vertical[1]) / 2
+      cut(block.filter((r) => r.x < at), depth + 1)
+      cut(block.filter((r) => r.x >= at), depth + 1)
+      return
+    }
+    const horizontal = widestGap(block.map((r) => [r.y, r.y + (r.size || 1)]))
+    if (horizontal && horizontal[1] - horizontal[0] >= 0.6 * size) {
+      const at = (horizontal[0] + horizontal[1]) / 2
+      cut(block.filter((r) => r.y >= at), depth + 1)
+      cut(block.filter((r) => r.y < at), depth + 1)
+      return
+    }
+    out.push(...linesOf(block))
+  }
+  cut(runs, 0)
+  return out
 }
 
 const HYPHEN_END = /[\p{L}][-\u00AD\u2010]$/u
@@ -250,7 +252,7 @@ export const readPdf = async (file: FileToRead, limits: ReaderLimits): Promise<A
         runs.push({ str, x, y: viewport.height - y, width: item.width, size: Math.hypot(c, d) || item.height })
       }
       page.cleanup()
-      const lines = pageLines(runs, viewport.width)
+      const lines = pageLines(runs)
       if (lines.length === 0) pagesWithoutText++
       chars += lines.reduce((s, l) => s + l.text.length, 0)
       if (chars > limits.maxDocumentBytes) {

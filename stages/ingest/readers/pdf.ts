@@ -90,6 +90,18 @@ const widestGap = (intervals: Array<[number, number]>): [number, number] | undef
 const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0
 
 /**
+ * Whether the two sides of a gutter are columns of text (both with lines of prose length) or a
+ * body and a side label, rather than the cells of a table, whose rows must stay whole.
+ */
+const columnsNotTable = (left: ReadonlyArray<Line>, right: ReadonlyArray<Line>): boolean => {
+  const meanChars = (lines: ReadonlyArray<Line>) => lines.reduce((n, l) => n + l.text.length, 0) / (lines.length || 1)
+  if (meanChars(left) >= 20 && meanChars(right) >= 20) return true
+  const fewer = Math.min(left.length, right.length)
+  const more = Math.max(left.length, right.length)
+  return fewer * 3 <= more
+}
+
+/**
  * A page's lines in reading order, by recursive XY cuts: a block is split at a vertical gutter
  * that runs its whole height (columns, read left to right) or, failing that, at its widest
  * horizontal gap (read top to bottom), so a full-width title or paragraph above two columns is
@@ -107,9 +119,13 @@ const pageLines = (runs: ReadonlyArray<Run>): Array<Line> => {
     const vertical = widestGap(block.map((r) => [r.x, r.x + r.width]))
     if (vertical && vertical[1] - vertical[0] >= Math.max(6, size)) {
       const at = (vertical[0] + vertical[1]) / 2
-      cut(block.filter((r) => r.x < at), depth + 1)
-      cut(block.filter((r) => r.x >= at), depth + 1)
-      return
+      const left = block.filter((r) => r.x < at)
+      const right = block.filter((r) => r.x >= at)
+      if (columnsNotTable(linesOf(left), linesOf(right))) {
+        cut(left, depth + 1)
+        cut(right, depth + 1)
+        return
+      }
     }
     const horizontal = widestGap(block.map((r) => [r.y, r.y + (r.size || 1)]))
     if (horizontal && horizontal[1] - horizontal[0] >= 0.6 * size) {

@@ -177,6 +177,17 @@ describe("PDF reader on PDFs built here", () => {
     expect((await reasonOf(fileAt(join(dir, "empty.pdf"), "empty.pdf")))?.code).toBe("empty-file")
   })
 
+  it("reads an encrypted PDF it may open, and excludes one that needs a password as pdf-encrypted", async () => {
+    // Made with qpdf 11 (`qpdf --encrypt USER OWNER BITS`) from a one-page PDF written by hand.
+    const open = fixture("pdf", "encrypted", "owner-password-aes128.pdf")
+    const [item] = await readAll(fileAt(open, "owner.pdf"))
+    if (item?._tag !== "Document") throw new Error(JSON.stringify(item))
+    expect(item.document.text).toBe("Texto protegido por una clave de propietario.")
+    const reason = await reasonOf(fileAt(fixture("pdf", "encrypted", "user-password-aes256.pdf"), "user.pdf"))
+    expect(reason?.code).toBe("pdf-encrypted")
+    expect(reason?.detail).toContain("password")
+  })
+
   it("excludes a PDF with more pages than ACERVO_MAX_PDF_PAGES as pdf-too-many-pages", async () => {
     const dir = tempDir()
     writeFileSync(join(dir, "long.pdf"), pdfWithPages(["BT /F1 11 Tf 72 700 Td (uno) Tj ET", "BT /F1 11 Tf 72 700 Td (dos) Tj ET", "BT /F1 11 Tf 72 700 Td (tres) Tj ET"]))

@@ -188,6 +188,29 @@ describe("PDF reader on PDFs built here", () => {
     expect(reason?.detail).toContain("password")
   })
 
+  it("reads a PDF whose xref table points to the wrong places, and refuses hostile page trees without hanging", async () => {
+    const dir = tempDir()
+    const good = pdfWithPages(["BT /F1 11 Tf 72 700 Td (Texto con una tabla xref rota.) Tj ET"]).toString("latin1")
+    writeFileSync(join(dir, "xref.pdf"), Buffer.from(good.replace(/\d{10} 00000 n/g, "0000000003 00000 n"), "latin1"))
+    const [item] = await readAll(fileAt(join(dir, "xref.pdf"), "xref.pdf"))
+    if (item?._tag !== "Document") throw new Error(JSON.stringify(item))
+    expect(item.document.text).toBe("Texto con una tabla xref rota.")
+    // A tree that claims 100,000 pages but holds one is read as the one page it holds.
+    writeFileSync(join(dir, "claims.pdf"), Buffer.from(good.replace("/Count 1", "/Count 100000"), "latin1"))
+    const [claims] = await readAll(fileAt(join(dir, "claims.pdf"), "claims.pdf"))
+    expect(claims?._tag === "Document" && claims.document.fields.metadata?.["pdf"]).toMatchObject({ pages: 1 })
+    // A tree of 100,000 real pages is refused from its count, before any page is read.
+    writeFileSync(join(dir, "huge-tree.pdf"), pdfWithPages(Array.from({ length: 100_000 }, () => "BT /F1 11 Tf 72 700 Td (p) Tj ET")))
+    const huge = await reasonOf(fileAt(join(dir, "huge-tree.pdf"), "huge-tree.pdf"), { maxDocumentBytes: 64 * 1024 * 1024 })
+    expect(huge?.code).toBe("pdf-too-many-pages")
+    expect(huge?.detail).toContain("100000 pages")
+    // A tree whose Pages node lists itself as a kid: pdf.js breaks the loop and finds no text.
+    writeFileSync(join(dir, "loop.pdf"), Buffer.from(good.replace("/Kids [4 0 R] /Count 1", "/Kids [2 0 R 4 0 R] /Count 2"), "latin1"))
+    const loop = await readAll(fileAt(join(dir, "loop.pdf"), "loop.pdf"))
+    expect(loop.map((i) => i._tag)).toEqual(["Rejected", "FileDone"])
+    expect(loop[0]?._tag === "Rejected" && loop[0].reason.code).toMatch(/^(pdf-invalid|needs-ocr)$/)
+  })
+
   it("excludes a PDF with more pages than ACERVO_MAX_PDF_PAGES as pdf-too-many-pages", async () => {
     const dir = tempDir()
     writeFileSync(join(dir, "long.pdf"), pdfWithPages(["BT /F1 11 Tf 72 700 Td (uno) Tj ET", "BT /F1 11 Tf 72 700 Td (dos) Tj ET", "BT /F1 11 Tf 72 700 Td (tres) Tj ET"]))

@@ -39,6 +39,8 @@ export interface ReaderLimits {
   readonly maxJsonDepth?: number
   /** Most pages read from one PDF (ACERVO_MAX_PDF_PAGES; default DEFAULT_MAX_PDF_PAGES). */
   readonly maxPdfPages?: number
+  /** Largest PDF file read (ACERVO_MAX_PDF_BYTES; default DEFAULT_MAX_PDF_BYTES); its text is bounded by maxDocumentBytes. */
+  readonly maxPdfBytes?: number
 }
 
 export type IngestItem =

@@ -175,6 +175,9 @@ describe("PDF reader on PDFs built here", () => {
     expect((await reasonOf(fileAt(join(dir, "cut.pdf"), "cut.pdf")))?.code).toBe("pdf-invalid")
     expect((await reasonOf(fileAt(join(dir, "junk.pdf"), "junk.pdf")))?.code).toBe("pdf-invalid")
     expect((await reasonOf(fileAt(join(dir, "empty.pdf"), "empty.pdf")))?.code).toBe("empty-file")
+    const big = await reasonOf(fileAt(join(dir, "junk.pdf"), "junk.pdf"), { maxPdfBytes: 100 })
+    expect(big?.code).toBe("too-large")
+    expect(big?.detail).toContain("ACERVO_MAX_PDF_BYTES")
   })
 
   it("reads an encrypted PDF it may open, and excludes one that needs a password as pdf-encrypted", async () => {
@@ -201,7 +204,7 @@ describe("PDF reader on PDFs built here", () => {
     expect(claims?._tag === "Document" && claims.document.fields.metadata?.["pdf"]).toMatchObject({ pages: 1 })
     // A tree of 100,000 real pages is refused from its count, before any page is read.
     writeFileSync(join(dir, "huge-tree.pdf"), pdfWithPages(Array.from({ length: 100_000 }, () => "BT /F1 11 Tf 72 700 Td (p) Tj ET")))
-    const huge = await reasonOf(fileAt(join(dir, "huge-tree.pdf"), "huge-tree.pdf"), { maxDocumentBytes: 64 * 1024 * 1024 })
+    const huge = await reasonOf(fileAt(join(dir, "huge-tree.pdf"), "huge-tree.pdf"))
     expect(huge?.code).toBe("pdf-too-many-pages")
     expect(huge?.detail).toContain("100000 pages")
     // A tree whose Pages node lists itself as a kid: pdf.js breaks the loop and finds no text.

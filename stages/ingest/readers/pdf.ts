@@ -5,6 +5,9 @@ import { toIso6393 } from "../language-codes.ts"
 /** Pages read from one PDF when ACERVO_MAX_PDF_PAGES is not given. */
 export const DEFAULT_MAX_PDF_PAGES = 5000
 
+/** Largest PDF file read when ACERVO_MAX_PDF_BYTES is not given: PDFs carry images, so this is not the text limit. */
+export const DEFAULT_MAX_PDF_BYTES = 512 * 1024 * 1024
+
 /** One run of text as pdf.js places it on the page (PDF user space: y grows upwards). */
 interface Run {
   readonly str: string
@@ -222,8 +225,9 @@ const elapsedPast = (started: number, limits: ReaderLimits) =>
 export const readPdf = async (file: FileToRead, limits: ReaderLimits): Promise<Array<IngestItem>> => {
   const at = { localId: file.documentId ?? file.path, line: 0 }
   const maxPages = limits.maxPdfPages ?? DEFAULT_MAX_PDF_PAGES
-  if (file.bytes > limits.maxDocumentBytes) {
-    return [rejected(file, at, "too-large", `${file.bytes} bytes is over the ${limits.maxDocumentBytes}-byte document limit (ACERVO_MAX_DOCUMENT_BYTES); split the PDF or raise the limit`)]
+  const maxBytes = limits.maxPdfBytes ?? DEFAULT_MAX_PDF_BYTES
+  if (file.bytes > maxBytes) {
+    return [rejected(file, at, "too-large", `${file.bytes} bytes is over the ${maxBytes}-byte PDF limit (ACERVO_MAX_PDF_BYTES); split the PDF or raise the limit`)]
   }
   const bytes = new Uint8Array(await readFile(file.storedPath))
   if (bytes.length === 0) return [rejected(file, at, "empty-file", "the file is empty")]

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --mb N] [--dedup-mb N] [--uploads N --upload-mb N] [--langid-only | --dedup-only | --serve-only | --patterns-only | --report-only [--records N] | --intake-only [--cli PATH] [--over-mb N] | --archives-only]`: generates a corpus of N MB (default 200) from the real sample texts,
+ * `npm run bench [-- --mb N] [--dedup-mb N] [--uploads N --upload-mb N] [--langid-only | --dedup-only | --serve-only | --patterns-only | --pdf-only [--pdf-dir DIR] | --report-only [--records N] | --intake-only [--cli PATH] [--over-mb N] | --archives-only]`: generates a corpus of N MB (default 200) from the real sample texts,
  * submits it, runs every stage and the release, and prints MB/s per stage and end to end, CPU time
  * and peak RSS. Figures from a shared 2-core machine are noisy: compare ratios within one run.
  */
@@ -27,6 +27,7 @@ import { table } from "../pipeline/status.ts"
 import { benchDedup } from "./dedup-bench.ts"
 import { benchServe } from "./serve-bench.ts"
 import { benchPatterns } from "./pattern-bench.ts"
+import { benchPdf } from "./pdf-bench.ts"
 import { benchReport } from "./report-bench.ts"
 import { benchIntake } from "./intake-bench.ts"
 import { benchArchives } from "./archive-bench.ts"
@@ -266,6 +267,11 @@ const main = async () => {
   if (process.argv.includes("--serve-only")) {
     clearInterval(sampler)
     await benchServe(work, uploads, uploadMb)
+    return
+  }
+  if (process.argv.includes("--pdf-only")) {
+    clearInterval(sampler)
+    await benchPdf(join(projectRoot, "test", "fixtures", "pdf", "fundar", "pdf"))
     return
   }
   if (process.argv.includes("--patterns-only")) {

@@ -4,6 +4,7 @@ import { integerSetting, listSetting } from "../domain/config.ts"
 import { canonicalJson, sha256Hex } from "../domain/hashing.ts"
 import { DEFAULT_MAX_JSON_DEPTH } from "../domain/json-shape.ts"
 import { stages } from "../stages/index.ts"
+import { DEFAULT_MAX_PDF_BYTES, DEFAULT_MAX_PDF_PAGES } from "../stages/ingest/readers/pdf.ts"
 import type { AnyStage, Stage } from "../stages/stage.ts"
 
 export const shardFormats = ["jsonl", "parquet"] as const
@@ -27,6 +28,10 @@ export interface AcervoSettings {
   readonly maxArchiveRatio: number
   /** Deepest XML element nesting accepted; deeper files are refused as unsafe. */
   readonly maxXmlDepth: number
+  /** Most pages read from one PDF; a longer one is excluded as `pdf-too-many-pages`. */
+  readonly maxPdfPages: number
+  /** Largest PDF file read; its extracted text is bounded by maxDocumentBytes. */
+  readonly maxPdfBytes: number
   /** Largest batch.json accepted, checked before it is read. */
   readonly maxBatchJsonBytes: number
   /** Most documents one batch may list (or hold, without a `documents` list). */
@@ -85,6 +90,8 @@ export const settingsConfig: Config.Config<AcervoSettings> = Config.all({
     Config.withDefault(256),
     Config.withDescription("deepest XML nesting accepted")
   ),
+  maxPdfPages: integerSetting("ACERVO_MAX_PDF_PAGES", DEFAULT_MAX_PDF_PAGES, { min: 1 }, "most pages read from one PDF; a longer PDF is excluded as pdf-too-many-pages"),
+  maxPdfBytes: integerSetting("ACERVO_MAX_PDF_BYTES", DEFAULT_MAX_PDF_BYTES, { min: 1024 }, "largest PDF file read, in bytes (its text is bounded by ACERVO_MAX_DOCUMENT_BYTES); a larger one is excluded as too-large"),
   maxBatchJsonBytes: integerSetting("ACERVO_MAX_BATCH_JSON_BYTES", 16 * 1024 * 1024, { min: 1024 }, "largest batch.json accepted, in bytes (checked before it is read)"),
   maxBatchDocuments: integerSetting("ACERVO_MAX_BATCH_DOCUMENTS", 100_000, { min: 1 }, "most documents one batch may list, or hold without a documents list"),
   maxJsonDepth: integerSetting("ACERVO_MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH, { min: 2, max: 10_000 }, "deepest nesting of objects and arrays in batch.json and in a JSONL line"),
@@ -129,6 +136,8 @@ export const configSha256 = (s: AcervoSettings, stageConfigs: ReadonlyArray<unkn
       maxDocumentBytes: s.maxDocumentBytes,
       maxJsonDepth: s.maxJsonDepth,
       maxXmlDepth: s.maxXmlDepth,
+      maxPdfPages: s.maxPdfPages,
+      maxPdfBytes: s.maxPdfBytes,
       profiles: s.profiles,
       stages: Object.fromEntries(stages.map((stage, i) => [stage.name, stageConfigs[i]]))
     })

@@ -228,7 +228,7 @@ export const processPendingWith = (stages: ReadonlyArray<AnyStage<StageServices,
     ).pipe(
       Stream.flatMap((file) => {
         const reader = readerFor(file.path, file.fields.reader)
-        return reader ? reader.read(file, { maxDocumentBytes: settings.maxDocumentBytes, maxDepth: settings.maxXmlDepth, documentTimeoutSeconds: settings.documentTimeoutSeconds, maxJsonDepth: settings.maxJsonDepth }) : unsupported(file)
+        return reader ? reader.read(file, { maxDocumentBytes: settings.maxDocumentBytes, maxDepth: settings.maxXmlDepth, documentTimeoutSeconds: settings.documentTimeoutSeconds, maxJsonDepth: settings.maxJsonDepth, maxPdfPages: settings.maxPdfPages, maxPdfBytes: settings.maxPdfBytes }) : unsupported(file)
       }),
       Stream.grouped(settings.chunkDocuments),
       Stream.map((chunk): ReadChunk => {

@@ -37,6 +37,10 @@ export interface ReaderLimits {
   readonly documentTimeoutSeconds?: number
   /** Deepest nesting of objects and arrays in a JSONL line (default DEFAULT_MAX_JSON_DEPTH). */
   readonly maxJsonDepth?: number
+  /** Most pages read from one PDF (ACERVO_MAX_PDF_PAGES; default DEFAULT_MAX_PDF_PAGES). */
+  readonly maxPdfPages?: number
+  /** Largest PDF file read (ACERVO_MAX_PDF_BYTES; default DEFAULT_MAX_PDF_BYTES); its text is bounded by maxDocumentBytes. */
+  readonly maxPdfBytes?: number
 }
 
 export type IngestItem =

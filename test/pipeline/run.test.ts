@@ -98,7 +98,7 @@ describe("the whole pipeline on the sample corpus", () => {
     writeFileSync(join(dir, "docs.jsonl"), [line({ id: "a", text: "Primer documento con texto suficiente." }), line({ id: "a", text: "Segundo documento, mismo id." })].join("\n"))
     writeFileSync(join(dir, "huge.jsonl"), `{"text":"${"x".repeat(50 * 1024 * 1024)}"}\n`)
     writeFileSync(join(dir, "huge.txt"), "y".repeat(50 * 1024 * 1024))
-    writeFileSync(join(dir, "scan.pdf"), "%PDF-1.4 not read by acervo")
+    writeFileSync(join(dir, "scan.djvu"), "AT&TFORM djvu, not read by acervo")
     writeFileSync(join(dir, "batch.json"), line({ format: "acervo-batch/1", institution: "prueba", defaults: { license: "CC0-1.0", consent: { basis: "license", reference: "r", scope: "pretraining" } } }))
     await run(home, submitBatch(dir))
     const summary = await run(home, processPending)
@@ -107,7 +107,7 @@ describe("the whole pipeline on the sample corpus", () => {
     const db = new Database(join(home, "catalog.db"), { readonly: true })
     const notes = db.prepare("SELECT d.path, n.stage, n.code, n.detail FROM notes n JOIN documents d USING (record_id) ORDER BY d.path").all() as Array<{ path: string; stage: string; code: string; detail: string }>
     db.close()
-    expect(notes.map((n) => `${n.path}:${n.stage}:${n.code}`)).toEqual(["docs.jsonl:ingest:duplicate-id", "huge.jsonl:ingest:too-large", "huge.txt:ingest:too-large", "scan.pdf:ingest:unsupported-format"])
+    expect(notes.map((n) => `${n.path}:${n.stage}:${n.code}`)).toEqual(["docs.jsonl:ingest:duplicate-id", "huge.jsonl:ingest:too-large", "huge.txt:ingest:too-large", "scan.djvu:ingest:unsupported-format"])
     expect(notes[1]!.detail).toContain("ACERVO_MAX_DOCUMENT_BYTES")
   })
 

@@ -5,13 +5,14 @@ import { epubReader } from "./epub.ts"
 import { htmlReader } from "./html.ts"
 import { jsonlReader } from "./jsonl.ts"
 import { odtReader } from "./odt.ts"
+import { pdfReader } from "./pdf.ts"
 import { plainTextReader } from "./plain-text.ts"
 import { srtReader, webvttReader } from "./subtitles.ts"
 import { speakerTranscriptReader } from "./speaker-transcript.ts"
 import { xmlReader } from "./xml-document.ts"
 
 /** Every format acervo reads. A new format is one new module added to this list. */
-export const readers: ReadonlyArray<DocumentReader> = [jsonlReader, xmlReader, elanReader, webvttReader, srtReader, htmlReader, docxReader, odtReader, epubReader, plainTextReader]
+export const readers: ReadonlyArray<DocumentReader> = [jsonlReader, xmlReader, elanReader, webvttReader, srtReader, htmlReader, docxReader, odtReader, epubReader, pdfReader, plainTextReader]
 
 /**
  * The reader for a file: by its name, except that a text file with `reader.transcript` settings is

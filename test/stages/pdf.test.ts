@@ -113,12 +113,13 @@ describe("PDF reader on PDFs built here", () => {
       [72, 692, "Pala\\255"],
       [72, 678, "bra partida."]
     ])
-    writeFileSync(join(dir, "a.pdf"), pdfWithPages([body]))
+    writeFileSync(join(dir, "a.pdf"), pdfWithPages([body + "\n" + textLines([[72, 100, "y una l\\355nea que sigue en la otra p\\341-"]]), textLines([[72, 700, "gina del informe."]])]))
     const [item] = await readAll(fileAt(join(dir, "a.pdf"), "a.pdf"))
     if (item?._tag !== "Document") throw new Error(JSON.stringify(item))
     expect(item.document.text).toContain("participación")
     expect(item.document.text).toContain("fines claros")
     expect(item.document.text).toContain("Palabra partida.")
+    expect(item.document.text).toContain("en la otra página del informe.")
   })
 
   it("reads the left column before the right one", async () => {

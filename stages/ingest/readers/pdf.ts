@@ -289,7 +289,11 @@ export const readPdf = async (file: FileToRead, limits: ReaderLimits): Promise<A
       return [rejected(file, at, "needs-ocr", `none of the PDF's ${pages} page(s) has a text layer; run OCR on it and send the text (or an OCR'd PDF)`)]
     }
     const { pages: kept, removed } = withoutRunningLines(pageLinesList)
-    const text = kept.map(joinLines).filter((t) => t.length > 0).join("\n\n")
+    // A word hyphenated across a page break is joined too; pages are otherwise kept apart.
+    const text = kept
+      .map(joinLines)
+      .filter((t) => t.length > 0)
+      .reduce((all, page) => (!all ? page : HYPHEN_END.test(all) && /^\p{Ll}/u.test(page) ? all.slice(0, -1) + page : `${all}\n\n${page}`), "")
     const meta = await doc.getMetadata().catch(() => undefined)
     const info = (meta?.info ?? {}) as Record<string, unknown>
     const author = infoString(info, "Author")

@@ -82,7 +82,7 @@ describe("PDF reader on the partner's publications", () => {
     for (const f of figures) console.log(`pdf ${f.stem}: 5-gram Jaccard ${f.jaccard.toFixed(3)}, bag-of-words F1 ${f.f1.toFixed(3)}`)
     expect(figures.length).toBe(3)
     for (const f of figures) {
-      expect(f.jaccard).toBeGreaterThan(0.86)
+      expect(f.jaccard).toBeGreaterThan(0.9)
       expect(f.f1).toBeGreaterThan(0.97)
     }
   })
@@ -113,12 +113,13 @@ describe("PDF reader on PDFs built here", () => {
       [72, 692, "Pala\\255"],
       [72, 678, "bra partida."]
     ])
-    writeFileSync(join(dir, "a.pdf"), pdfWithPages([body]))
+    writeFileSync(join(dir, "a.pdf"), pdfWithPages([body + "\n" + textLines([[72, 100, "y una l\\355nea que sigue en la otra p\\341-"]]), textLines([[72, 700, "gina del informe."]])]))
     const [item] = await readAll(fileAt(join(dir, "a.pdf"), "a.pdf"))
     if (item?._tag !== "Document") throw new Error(JSON.stringify(item))
     expect(item.document.text).toContain("participación")
     expect(item.document.text).toContain("fines claros")
     expect(item.document.text).toContain("Palabra partida.")
+    expect(item.document.text).toContain("en la otra página del informe.")
   })
 
   it("reads the left column before the right one", async () => {
@@ -131,6 +132,20 @@ describe("PDF reader on PDFs built here", () => {
     const text = item.document.text
     expect(text.indexOf("Un titulo")).toBe(0)
     expect(text.indexOf("izquierda 5,")).toBeLessThan(text.indexOf("derecha 0,"))
+  })
+
+  it("keeps a raised footnote mark a word of its own", async () => {
+    const dir = tempDir()
+    // "…Nisman" ends at x = 241.9 (pdf.js's width); the mark follows with no gap, smaller and raised.
+    const content = [
+      "BT /F1 11 Tf 72 700 Td (la muerte del fiscal Alberto Nisman) Tj ET",
+      "BT /F1 7 Tf 242 704 Td (1) Tj ET",
+      "BT /F1 11 Tf 246 700 Td (y la desaparici\\363n) Tj ET"
+    ].join("\n")
+    writeFileSync(join(dir, "note.pdf"), pdfWithPages([content]))
+    const [item] = await readAll(fileAt(join(dir, "note.pdf"), "note.pdf"))
+    if (item?._tag !== "Document") throw new Error(JSON.stringify(item))
+    expect(item.document.text).toBe("la muerte del fiscal Alberto Nisman 1 y la desaparición")
   })
 
   it("keeps the rows of a table whole", async () => {

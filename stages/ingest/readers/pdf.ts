@@ -62,19 +62,24 @@ const linesOf = (runs: ReadonlyArray<Run>): Array<Line> => {
     }
   }
   return groups.map((group) => {
+    const main = group.reduce((m, r) => (r.size > m.size ? r : m), group[0]!)
+    // A smaller run raised above the baseline is a footnote mark: a word of its own ("Nisman 1").
+    const raised = (r: Run) => r.size < 0.85 * main.size && r.y > main.y + 0.15 * main.size
     group.sort((a, b) => a.x - b.x)
     let text = ""
     let end = -Infinity
     let size = 0
+    let previous: Run | undefined
     for (const run of group) {
       size = Math.max(size, run.size)
       const gap = run.x - end
-      if (text && !/\s$/.test(text) && !/^\s/.test(run.str) && gap > 0.15 * (run.size || 10)) text += " "
+      const markEdge = previous !== undefined && raised(run) !== raised(previous) && /^\p{N}/u.test(raised(run) ? run.str : previous.str.slice(-1))
+      if (text && !/\s$/.test(text) && !/^\s/.test(run.str) && (gap > 0.15 * (run.size || 10) || markEdge)) text += " "
+      previous = run
       text += run.str
       end = Math.max(end, run.x + run.width)
     }
-    const baseline = group.reduce((m, r) => (r.size > m.size ? r : m), group[0]!).y
-    return { text: text.replace(/\s+/g, " ").trim(), y: baseline, size }
+    return { text: text.replace(/\s+/g, " ").trim(), y: main.y, size }
   }).filter((l) => l.text.length > 0)
 }
 
@@ -284,7 +289,11 @@ export const readPdf = async (file: FileToRead, limits: ReaderLimits): Promise<A
       return [rejected(file, at, "needs-ocr", `none of the PDF's ${pages} page(s) has a text layer; run OCR on it and send the text (or an OCR'd PDF)`)]
     }
     const { pages: kept, removed } = withoutRunningLines(pageLinesList)
-    const text = kept.map(joinLines).filter((t) => t.length > 0).join("\n\n")
+    // A word hyphenated across a page break is joined too; pages are otherwise kept apart.
+    const text = kept
+      .map(joinLines)
+      .filter((t) => t.length > 0)
+      .reduce((all, page) => (!all ? page : HYPHEN_END.test(all) && /^\p{Ll}/u.test(page) ? all.slice(0, -1) + page : `${all}\n\n${page}`), "")
     const meta = await doc.getMetadata().catch(() => undefined)
     const info = (meta?.info ?? {}) as Record<string, unknown>
     const author = infoString(info, "Author")

@@ -6,9 +6,8 @@ import { createGunzip } from "node:zlib"
 import { filesUnder } from "../pipeline/files.ts"
 import { hashFile, sha256Hex } from "../domain/hashing.ts"
 import { releaseRecordSchema, type ReleaseRecordWithFields } from "../stages/shard/record.ts"
-import { recordEncoder } from "../stages/shard/record-json.ts"
 import { readParquetShard } from "../stages/shard/parquet.ts"
-import { recordColumns, recordFields } from "../stages/index.ts"
+import { encodeReleaseRecord, recordFields } from "../stages/index.ts"
 import { Manifest, MANIFEST_FILE, type ShardEntry } from "./manifest.ts"
 import { RECORD_SCHEMA_FILE, recordJsonSchemaText } from "./record-schema.ts"
 import { resolveLicense } from "../licenses/expression.ts"
@@ -31,7 +30,6 @@ export interface VerifyReport {
 }
 
 const decodeRecord = Schema.decodeUnknownEither(releaseRecordSchema(recordFields) as Schema.Schema<ReleaseRecordWithFields, unknown>, { onExcessProperty: "error" })
-let encodeRecord: ((record: unknown) => string) | undefined
 
 interface ShardChecks {
   readonly withdrawn: ReadonlyMap<string, string>
@@ -56,8 +54,6 @@ interface ShardSeen {
  * `line` is the record's text in a JSON-lines shard, which must be that canonical line exactly.
  */
 const recordChecker = (entry: ShardEntry, checks: ShardChecks) => {
-  encodeRecord ??= recordEncoder(recordColumns())
-  const encode = encodeRecord
   const sums: Record<string, number> = Object.fromEntries(checks.summed.map((f) => [f, 0]))
   const problems: Array<string> = []
   const lineDigests: Array<string> = []
@@ -76,7 +72,7 @@ const recordChecker = (entry: ShardEntry, checks: ShardChecks) => {
       return note(`record ${records} is not a valid record: ${ParseResult.TreeFormatter.formatErrorSync(decoded.left).split("\n").slice(0, 3).join(" ")}`)
     }
     const record = decoded.right
-    const canonical = encode(record)
+    const canonical = encodeReleaseRecord(record)
     lineDigests.push(sha256Hex(canonical))
     if (line !== undefined && line !== canonical) note(`record ${record.id} is not written as the record schema writes it (field order, or a fraction written without a decimal point)`)
     characters += record.text.length

@@ -7,6 +7,7 @@ import { piiStage } from "./pii/pii.ts"
 import { qualityStage } from "./quality/quality.ts"
 import { columnsOf, type Column } from "./shard/columns.ts"
 import { releaseRecordSchema } from "./shard/record.ts"
+import { recordEncoder } from "./shard/record-json.ts"
 import type { AnyStage, RecordField } from "./stage.ts"
 import { tokensStage } from "./tokens/tokens.ts"
 
@@ -27,6 +28,10 @@ export const recordFields: ReadonlyArray<RecordField> = stages.flatMap((s) => s.
 let columns: ReadonlyArray<Column> | undefined
 /** The released record's columns, fixed fields then the stages' declared ones: one schema for every output format. */
 export const recordColumns = (): ReadonlyArray<Column> => (columns ??= columnsOf(releaseRecordSchema(recordFields)))
+
+let encoder: ((record: unknown) => string) | undefined
+/** A released record as its one JSON line: what the shard writer writes and `audit verify` expects. */
+export const encodeReleaseRecord = (record: unknown): string => (encoder ??= recordEncoder(recordColumns()))(record)
 
 /** Stage names as the command line and the catalog use them: ingest, the list, then shard. */
 export const allStageNames: ReadonlyArray<string> = ["ingest", ...stages.map((s) => s.name), "shard"]

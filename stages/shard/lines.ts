@@ -1,9 +1,8 @@
 import type { KeptRow, SourceRow } from "../../domain/release-rows.ts"
-import { recordColumns, recordFields } from "../index.ts"
+import { encodeReleaseRecord, recordFields } from "../index.ts"
 import type { DocumentFields } from "../../domain/batch-schema.ts"
 import { jaccard, type MinHashParams, shingles, type ShingleSet } from "../dedup/minhash.ts"
 import { toRecord } from "./record.ts"
-import { recordEncoder } from "./record-json.ts"
 
 /** Kept documents bound for one shard stream, in (language, record id) order, and their merged copies. */
 export interface LineBatch {
@@ -35,10 +34,7 @@ const similarityToSurvivor = (copy: SourceRow, survivor: () => ShingleSet, param
  * The release's CPU work on a batch: records, duplicates' similarities, JSON, UTF-8. A function of
  * the batch alone, so it runs in a worker thread or in place and gives the same bytes.
  */
-let encodeRecord: ((record: unknown) => string) | undefined
-
 export const recordLines = (batch: LineBatch): RecordLines => {
-  encodeRecord ??= recordEncoder(recordColumns())
   const dups = new Map<string, Array<SourceRow>>()
   const bodies = new Map(batch.rows.map((r) => [r.record_id, r.body]))
   const survivorSets = new Map<string, ShingleSet>()
@@ -52,7 +48,7 @@ export const recordLines = (batch: LineBatch): RecordLines => {
     list.push({ ...d, similarity: similarityToSurvivor(d, survivorSet(d.duplicate_of), batch.shingles) })
     dups.set(d.duplicate_of, list)
   }
-  const lines = batch.rows.map((row) => encodeRecord!(toRecord(row, JSON.parse(row.fields_json) as DocumentFields, dups.get(row.record_id) ?? [], recordFields)))
+  const lines = batch.rows.map((row) => encodeReleaseRecord(toRecord(row, JSON.parse(row.fields_json) as DocumentFields, dups.get(row.record_id) ?? [], recordFields)))
   const byteLengths = new Uint32Array(lines.length)
   const lengths = new Uint32Array(lines.length)
   let total = 0
